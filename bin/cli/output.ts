@@ -1,0 +1,143 @@
+import type { IndexedEvent } from '../../lambda/core/event';
+import { principalLabel, principalName } from '../../lambda/core/identity';
+
+/**
+ * Everything printed comes from log records, i.e. from whoever made the API calls. Nothing reaches
+ * the terminal raw: tables strip escape sequences and control characters; JSON escapes them.
+ */
+
+// ESC sequences (CSI, OSC, two-byte), C0/C1 controls, DEL, and bidirectional overrides (Trojan Source).
+// (biome.json lets this file match control characters in regular expressions: that is the point.)
+const TERMINAL_ESCAPES =
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]?|\u009b[0-?]*[ -/]*[@-~]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+/** Text safe to print on a terminal: escape sequences removed, other control characters as spaces. */
+export function clean(value: unknown): string {
+  const s = value === undefined || value === null ? '' : String(value);
+  return s.replace(TERMINAL_ESCAPES, '').replace(CONTROL, ' ');
+}
+
+/**
+ * JSON text (one NDJSON line, or indented with `indent`); the characters JSON.stringify leaves raw but
+ * terminals act on (C1 controls, line separators, bidi overrides) are escaped too.
+ */
+export function jsonLine(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
+    (c) => {
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    },
+  );
+}
+
+function fitCell(s: string, width: number): string {
+  if (s.length <= width) return s.padEnd(width);
+  return `${s.slice(0, Math.max(0, width - 1))}…`;
+}
+
+export interface Column<T> {
+  readonly header: string;
+  readonly max: number;
+  readonly value: (row: T) => string;
+}
+
+/** A plain table: columns sized to their content up to `max`, cells cleaned and cut with `…`. */
+export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+  const cells = rows.map((r) => columns.map((c) => clean(c.value(r))));
+  const widths = columns.map((c, i) =>
+    Math.min(c.max, Math.max(c.header.length, ...cells.map((r) => (r[i] ?? '').length))),
+  );
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => fitCell(v, widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+}
+
+function targets(e: IndexedEvent & { instanceCount?: number; resourceCount?: number }): string {
+  const ids = [...e.instanceIds, ...e.resourceIds];
+  const total = (e.instanceCount ?? e.instanceIds.length) + (e.resourceCount ?? e.resourceIds.length);
+  const shown = ids.slice(0, 2).join(',');
+  return total > 2 ? `${shown} +${total - 2}` : shown || '-';
+}
+
+export const EVENT_COLUMNS: readonly Column<IndexedEvent>[] = [
+  { header: 'TIME', max: 24, value: (e) => e.eventTime },
+  { header: 'EVENT', max: 34, value: (e) => e.eventName },
+  { header: 'USER', max: 40, value: (e) => principalLabel(e.principal) },
+  { header: 'TARGETS', max: 44, value: targets },
+  { header: 'SOURCE IP', max: 20, value: (e) => e.sourceIPAddress ?? '-' },
+  { header: 'ERROR', max: 28, value: (e) => e.errorCode ?? '-' },
+  { header: 'FINDINGS', max: 60, value: (e) => (e.findings.length ? e.findings.join(',') : '-') },
+];
+
+/** The columns of `query key`: who pushed the key, where, as which OS user. */
+export const KEY_PUSH_COLUMNS: readonly Column<IndexedEvent>[] = [
+  { header: 'TIME', max: 24, value: (e) => e.eventTime },
+  { header: 'EVENT', max: 30, value: (e) => e.eventName },
+  { header: 'USER', max: 40, value: (e) => principalLabel(e.principal) },
+  { header: 'INSTANCE', max: 20, value: (e) => e.instanceIds[0] ?? '-' },
+  {
+    header: 'OS USER',
+    max: 16,
+    value: (e) => e.ssh?.osUser ?? (e.ssh?.serialPort !== undefined ? `serial:${e.ssh.serialPort}` : '-'),
+  },
+  {
+    header: 'KEY',
+    max: 20,
+    value: (e) => (e.ssh?.keyType ? `${e.ssh.keyType} ${e.ssh.keyBits ?? ''}`.trim() : '-'),
+  },
+  { header: 'SOURCE IP', max: 20, value: (e) => e.sourceIPAddress ?? '-' },
+  { header: 'ERROR', max: 24, value: (e) => e.errorCode ?? '-' },
+  { header: 'FINDINGS', max: 60, value: (e) => (e.findings.length ? e.findings.join(',') : '-') },
+];
+
+/** `label: value` lines for one event (`trailwatch event`). */
+export function renderEventDetails(e: IndexedEvent): string {
+  const p = e.principal;
+  const rows: [string, string | undefined][] = [
+    ['Event ID', e.eventID],
+    ['Time', e.eventTime],
+    ['Event', `${e.eventSource} ${e.eventName}${e.eventType ? ` (${e.eventType})` : ''}`],
+    ['Region', e.awsRegion],
+    ['Account', e.accountId],
+    ['Read-only', e.readOnly ? 'yes' : 'no'],
+    ['Error', e.errorCode ? `${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}` : undefined],
+    ['Principal', `${principalName(p)}${p.type ? ` (${p.type})` : ''}`],
+    ['Access key', p.accessKeyId],
+    ['Session of', p.sessionIssuerArn],
+    ['Invoked by', p.invokedBy],
+    ['Source IP', e.sourceIPAddress],
+    ['User agent', e.userAgent],
+    ['Instances', e.instanceIds.join(', ') || undefined],
+    ['Resources', e.resourceIds.join(', ') || undefined],
+    ['IDs', e.idsTruncated ? 'more IDs were referenced than are kept' : undefined],
+  ];
+  if (e.ssh) {
+    const s = e.ssh;
+    rows.push(
+      [
+        'SSH key',
+        s.fingerprint
+          ? `${s.fingerprint} ${s.keyType ?? ''} ${s.keyBits ?? ''}`.trim()
+          : '(not in the record)',
+      ],
+      ['Key problem', s.keyError],
+      ['Key comment', s.keyComment],
+      ['OS user', s.osUser],
+      ['Serial port', s.serialPort === undefined ? undefined : String(s.serialPort)],
+    );
+  }
+  rows.push(['Findings', e.findings.length ? e.findings.join(', ') : 'none'], ['Log file', e.source]);
+  return rows
+    .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
+    .map(([k, v]) => `${`${k}:`.padEnd(13)}${clean(v)}`)
+    .join('\n');
+}
+
+/** A record pretty-printed for a terminal, every control character escaped. */
+export function renderRecord(record: unknown): string {
+  return jsonLine(record, 2);
+}

@@ -1,0 +1,467 @@
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Presets, SingleBar } from 'cli-progress';
+import { Command, CommanderError, Option } from 'commander';
+import { TrailwatchError, UsageError } from '../../lambda/core/errors';
+import type { IndexedEvent } from '../../lambda/core/event';
+import { findRecord } from '../../lambda/core/find-record';
+import { itemToEvent } from '../../lambda/core/items';
+import type { JsonObject } from '../../lambda/core/json';
+import { type LookupKind, lookupPartition } from '../../lambda/core/lookup';
+import type { FileStats } from '../../lambda/core/pipeline';
+import {
+  DEFAULT_SETTINGS,
+  parseRetentionDays,
+  type Settings,
+  settingsFromEnv,
+} from '../../lambda/core/settings';
+import { parseSince, parseUntil } from '../../lambda/core/time';
+import { discoverFiles, ingestFiles, type LocalFile } from './ingest';
+import {
+  clean,
+  EVENT_COLUMNS,
+  jsonLine,
+  KEY_PUSH_COLUMNS,
+  renderEventDetails,
+  renderRecord,
+  renderTable,
+} from './output';
+import { type OpenedStore, openStore, type StoreSelection } from './store';
+
+/** Where a command writes. Injected so tests can run the CLI in-process. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** stderr is a terminal (progress bars). */
+  readonly interactive: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly now: () => number;
+}
+
+export const EXIT = { ok: 0, inputFailed: 1, usage: 2 } as const;
+
+interface StoreFlags {
+  db?: string;
+  table?: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+}
+interface RangeFlags {
+  since?: string;
+  until?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+const DEFAULT_LIMIT = 100;
+
+function addStoreOptions(cmd: Command): Command {
+  return cmd
+    .option('--db <dir>', 'embedded store directory (default: $TRAILWATCH_DB or ./.trailwatch)')
+    .option(
+      '--table <name>',
+      'use a DynamoDB table (the stack output TableName) instead of the embedded store',
+    )
+    .option(
+      '--endpoint <url>',
+      'DynamoDB endpoint for --table (default: the SDK settings, e.g. AWS_ENDPOINT_URL)',
+    )
+    .option('--region <region>', 'AWS region for --table (default: the SDK settings)')
+    .option('--profile <name>', 'AWS profile for --table (default: the SDK settings)');
+}
+
+function addRangeOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--since <when>',
+      'only events at or after: a duration back from now (90m, 24h, 30d) or an ISO time',
+    )
+    .option('--until <when>', 'only events at or before this ISO time')
+    .option('--limit <n>', `at most this many results (default ${DEFAULT_LIMIT})`)
+    .option('--json', 'print one JSON object per line (NDJSON)');
+}
+
+function storeSelection(flags: StoreFlags): StoreSelection {
+  return {
+    ...(flags.db !== undefined ? { db: flags.db } : {}),
+    ...(flags.table !== undefined ? { table: flags.table } : {}),
+    ...(flags.endpoint !== undefined ? { endpoint: flags.endpoint } : {}),
+    ...(flags.region !== undefined ? { region: flags.region } : {}),
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+  };
+}
+
+function parsePositiveInt(value: string, option: string, max = 1_000_000): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError(`expected a whole number from 1 to ${max}, got '${value}'`, option);
+  return n;
+}
+
+function timeRange(flags: RangeFlags, now: number): { sinceMs?: number; untilMs?: number; limit: number } {
+  const sinceMs = flags.since !== undefined ? parseSince(flags.since, now) : undefined;
+  const untilMs = flags.until !== undefined ? parseUntil(flags.until, now) : undefined;
+  if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs) {
+    throw new UsageError(
+      `--since (${new Date(sinceMs).toISOString()}) is after --until (${new Date(untilMs).toISOString()})`,
+      '--since',
+    );
+  }
+  const limit = flags.limit !== undefined ? parsePositiveInt(flags.limit, '--limit') : DEFAULT_LIMIT;
+  return {
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+    ...(untilMs !== undefined ? { untilMs } : {}),
+    limit,
+  };
+}
+
+async function withStore<T>(flags: StoreFlags, io: Io, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+  const opened = await openStore(storeSelection(flags), io.env);
+  try {
+    return await fn(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+/* ---------------------------------------------------------------- ingest */
+
+interface IngestFlags extends StoreFlags {
+  json?: boolean;
+  concurrency?: string;
+  includeReadOnly?: boolean;
+  retentionDays?: string;
+  createTable?: boolean;
+}
+
+function ingestSettings(flags: IngestFlags, env: NodeJS.ProcessEnv): Settings {
+  const fromEnv = settingsFromEnv(env);
+  return {
+    ...fromEnv,
+    ...(flags.includeReadOnly ? { includeReadOnly: true } : {}),
+    ...(flags.retentionDays !== undefined
+      ? { retentionDays: parseRetentionDays(flags.retentionDays, '--retention-days') }
+      : {}),
+  };
+}
+
+interface Totals {
+  files: number;
+  filesFailed: number;
+  filesSkipped: number;
+  records: number;
+  indexed: number;
+  skipped: number;
+  rejected: number;
+  duplicates: number;
+  items: number;
+  findings: number;
+}
+
+function addUp(results: readonly FileStats[], unreadable: number): Totals {
+  const t: Totals = {
+    files: results.length + unreadable,
+    filesFailed: unreadable,
+    filesSkipped: 0,
+    records: 0,
+    indexed: 0,
+    skipped: 0,
+    rejected: 0,
+    duplicates: 0,
+    items: 0,
+    findings: 0,
+  };
+  for (const r of results) {
+    if (r.status === 'failed') t.filesFailed++;
+    if (r.status === 'skipped') t.filesSkipped++;
+    t.records += r.records;
+    t.indexed += r.indexed;
+    t.skipped += r.skipped;
+    t.rejected += r.rejected;
+    t.duplicates += r.duplicates;
+    t.items += r.items;
+  }
+  return t;
+}
+
+const REJECTIONS_SHOWN = 3;
+
+function fileMessages(file: LocalFile, stats: FileStats): string[] {
+  const lines: string[] = [];
+  if (stats.error) lines.push(`trailwatch: ${clean(stats.error.describe())}`);
+  for (const r of stats.rejections.slice(0, REJECTIONS_SHOWN)) {
+    lines.push(`trailwatch: ${clean(file.display)}: record #${r.index} rejected: ${clean(r.reason)}`);
+  }
+  if (stats.rejected > REJECTIONS_SHOWN) {
+    lines.push(
+      `trailwatch: ${clean(file.display)}: … and ${stats.rejected - REJECTIONS_SHOWN} more rejected record(s)`,
+    );
+  }
+  return lines;
+}
+
+async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<number> {
+  const settings = ingestSettings(flags, io.env);
+  const concurrency =
+    flags.concurrency !== undefined ? parsePositiveInt(flags.concurrency, '--concurrency', 64) : 4;
+  const discovery = await discoverFiles(paths, io.cwd);
+  for (const e of discovery.errors) io.err(`trailwatch: ${clean(e.describe())}`);
+
+  return withStore(flags, io, async (opened) => {
+    if (flags.createTable && !opened.local) await opened.store.createTableIfMissing();
+    const showBar = io.interactive && !flags.json && discovery.files.length > 1;
+    const bar = showBar
+      ? new SingleBar(
+          {
+            format:
+              'ingest [{bar}] {value}/{total} files | {records} records | {indexed} events | ETA {eta_formatted}',
+            stream: process.stderr,
+            hideCursor: true,
+            etaBuffer: 50,
+          },
+          Presets.shades_classic,
+        )
+      : undefined;
+    const deferred: string[] = [];
+    let records = 0;
+    let indexed = 0;
+    bar?.start(discovery.files.length, 0, { records: 0, indexed: 0 });
+    const started = io.now();
+    const results = await ingestFiles(discovery.files, {
+      settings,
+      concurrency,
+      writer: opened.store,
+      onFile: (file, stats) => {
+        records += stats.records;
+        indexed += stats.indexed;
+        bar?.increment(1, { records, indexed });
+        const lines = fileMessages(file, stats);
+        if (bar) deferred.push(...lines);
+        else for (const l of lines) io.err(l);
+      },
+    });
+    bar?.stop();
+    for (const l of deferred) io.err(l);
+
+    const totals = addUp(results, discovery.errors.length);
+    const seconds = (io.now() - started) / 1000;
+    if (flags.json) {
+      io.out(
+        jsonLine({
+          ...totals,
+          ignoredFiles: discovery.ignored,
+          store: opened.description,
+          seconds: Number(seconds.toFixed(3)),
+        }),
+      );
+    } else {
+      io.out(
+        [
+          `Ingested ${totals.files} file(s) into the ${opened.description} in ${seconds.toFixed(1)}s`,
+          `  records: ${totals.records} read, ${totals.indexed} events indexed (${totals.items} items), ` +
+            `${totals.skipped} skipped (other services, read-only calls), ${totals.duplicates} duplicate(s), ${totals.rejected} rejected`,
+          `  files:   ${totals.filesFailed} failed, ${totals.filesSkipped} skipped (digest files), ${discovery.ignored} other file(s) ignored`,
+        ].join('\n'),
+      );
+    }
+    return totals.filesFailed > 0 || totals.rejected > 0 ? EXIT.inputFailed : EXIT.ok;
+  });
+}
+
+/* ---------------------------------------------------------------- query, event */
+
+async function runQuery(
+  kind: LookupKind,
+  value: string,
+  flags: RangeFlags & StoreFlags,
+  io: Io,
+): Promise<number> {
+  const pk = lookupPartition(kind, value);
+  const range = timeRange(flags, io.now());
+  return withStore(flags, io, async (opened) => {
+    const { items, more } = await opened.store.query(pk, { ...range, nowMs: io.now() });
+    const events = items.map(itemToEvent);
+    if (flags.json) {
+      for (const e of events) io.out(jsonLine(e));
+      if (more)
+        io.err(`trailwatch: more than ${range.limit} events; narrow with --since/--until or raise --limit`);
+      return EXIT.ok;
+    }
+    if (events.length === 0) {
+      io.out(
+        `No events for ${kind} ${clean(value)} in the ${opened.description}${range.sinceMs !== undefined || range.untilMs !== undefined ? ' in that time range' : ''}.`,
+      );
+      return EXIT.ok;
+    }
+    io.out(renderTable<IndexedEvent>(events, kind === 'key' ? KEY_PUSH_COLUMNS : EVENT_COLUMNS));
+    io.out(
+      more
+        ? `\nShowing the newest ${events.length} events; narrow with --since/--until or raise --limit for more.`
+        : `\n${events.length} event(s), newest first.`,
+    );
+    return EXIT.ok;
+  });
+}
+
+interface EventFlags extends StoreFlags {
+  json?: boolean;
+  record?: boolean;
+}
+
+/** The full record from the event's log file, or why it could not be read. */
+async function loadRecord(
+  source: string | undefined,
+  eventID: string,
+  io: Io,
+): Promise<{ record?: JsonObject; problem?: string }> {
+  if (!source) return { problem: 'the event has no source log file' };
+  try {
+    if (source.startsWith('file://')) {
+      const stream = createReadStream(fileURLToPath(source));
+      try {
+        const record = await findRecord(stream, eventID);
+        return record ? { record } : { problem: `the record is no longer in ${source}` };
+      } finally {
+        stream.destroy();
+      }
+    }
+    if (source.startsWith('s3://')) {
+      const { readS3Object } = await import('./s3');
+      const record = await findRecord(await readS3Object(source, io.env), eventID);
+      return record ? { record } : { problem: `the record is no longer in ${source}` };
+    }
+    return { problem: `unknown source ${source}` };
+  } catch (error) {
+    return {
+      problem: `cannot read ${source}: ${error instanceof TrailwatchError ? error.message : (error as Error).message}`,
+    };
+  }
+}
+
+async function runEvent(eventID: string, flags: EventFlags, io: Io): Promise<number> {
+  const id = eventID.trim();
+  if (id === '') throw new UsageError('event ID is empty', 'EVENT_ID');
+  return withStore(flags, io, async (opened) => {
+    const item = await opened.store.getEvent(id);
+    if (!item) {
+      io.err(`trailwatch: event ${clean(id)}: not found in the ${opened.description}`);
+      return EXIT.inputFailed;
+    }
+    const event = itemToEvent(item);
+    const loaded = flags.record === false ? {} : await loadRecord(event.source, event.eventID, io);
+    if (flags.json) {
+      io.out(jsonLine({ ...event, ...(loaded.record ? { record: loaded.record } : {}) }));
+    } else {
+      io.out(renderEventDetails(event));
+      if (loaded.record) io.out(`\nRecord:\n${renderRecord(loaded.record)}`);
+    }
+    if (loaded.problem) io.err(`trailwatch: full record not shown: ${clean(loaded.problem)}`);
+    return EXIT.ok;
+  });
+}
+
+/* ---------------------------------------------------------------- program */
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('trailwatch')
+    .description('Who touched this EC2 instance, and who pushed an SSH key to it? An index of CloudTrail.')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+    });
+
+  const run = (fn: () => Promise<number>): Promise<void> => fn().then(setExit);
+
+  addStoreOptions(
+    program
+      .command('ingest')
+      .description('index CloudTrail log files (.json.gz, .json) and directories of them (recursively)')
+      .argument('<paths...>', 'files or directories')
+      .option('--json', 'print the summary as one JSON line')
+      .option('--concurrency <n>', 'files processed at once (default 4)')
+      .option(
+        '--include-read-only',
+        `also index successful read-only calls (default ${DEFAULT_SETTINGS.includeReadOnly}; env TRAILWATCH_INCLUDE_READ_ONLY)`,
+      )
+      .option(
+        '--retention-days <n>',
+        `days items are kept, 0 = forever (default ${DEFAULT_SETTINGS.retentionDays}; env TRAILWATCH_RETENTION_DAYS)`,
+      )
+      .option(
+        '--create-table',
+        'with --table: create the table if it does not exist (for local DynamoDB endpoints)',
+      ),
+  ).action((paths: string[], flags: IngestFlags) => run(() => runIngest(paths, flags, io)));
+
+  const query = program.command('query').description('look up events in the index, newest first');
+  const lookups: [LookupKind, string, string][] = [
+    ['instance', '<id>', 'events for an instance (i-…)'],
+    [
+      'user',
+      '<who>',
+      'events by a principal: full ARN, IAM user name, role name, role session name, root, or access key ID',
+    ],
+    ['resource', '<id>', 'events for a volume, snapshot, image or security group (vol-, snap-, ami-, sg-)'],
+    ['key', '<fingerprint>', 'SSH key pushes of one key: SHA256:… fingerprint, or a whole public key'],
+  ];
+  for (const [kind, arg, description] of lookups) {
+    addStoreOptions(addRangeOptions(query.command(kind).description(description).argument(arg))).action(
+      (value: string, flags: RangeFlags & StoreFlags) => run(() => runQuery(kind, value, flags, io)),
+    );
+  }
+
+  addStoreOptions(
+    program
+      .command('event')
+      .description('one event in full: its summary and the record from its log file')
+      .argument('<eventId>', 'the eventID')
+      .option('--json', 'print one JSON object')
+      .addOption(new Option('--no-record', 'do not read the full record from the log file')),
+  ).action((eventID: string, flags: EventFlags) => run(() => runEvent(eventID, flags, io)));
+
+  return program;
+}
+
+/** The version in package.json: two levels up from bin/cli in the sources, three from dist/bin/cli. */
+function packageVersion(): string {
+  for (const dir of [join(__dirname, '..', '..'), join(__dirname, '..', '..', '..')]) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+/** Runs the CLI; resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed the help, the version or the usage error already
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.err(`trailwatch: ${clean(error.describe())}`);
+      return EXIT.usage;
+    }
+    if (error instanceof TrailwatchError) {
+      io.err(`trailwatch: ${clean(error.describe())}`);
+      return EXIT.inputFailed;
+    }
+    io.err(
+      `trailwatch: unexpected error: ${clean(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
+    );
+    return EXIT.inputFailed;
+  }
+}

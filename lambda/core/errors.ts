@@ -1,0 +1,62 @@
+/**
+ * Named errors of the trailwatch pipeline. Every error that reaches a user names the file (or the
+ * argument) and the reason; none is swallowed.
+ */
+
+/** Base class: `source` is the file, object or argument the error is about, when known. */
+export class TrailwatchError extends Error {
+  public readonly source: string | undefined;
+
+  constructor(message: string, source?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.source = source;
+  }
+
+  /** `source: message`, or the bare message when there is no source. */
+  describe(): string {
+    return this.source ? `${this.source}: ${this.message}` : this.message;
+  }
+
+  /** A copy of this error that names `source` (used when a lower layer did not know the file). */
+  withSource(source: string): TrailwatchError {
+    if (this.source) return this;
+    const Ctor = this.constructor as new (
+      message: string,
+      source?: string,
+      options?: { cause?: unknown },
+    ) => TrailwatchError;
+    return new Ctor(this.message, source, { cause: this.cause });
+  }
+}
+
+/** The bytes are not gzip although they claim to be, or the gzip stream is truncated or corrupt. */
+export class DecompressionError extends TrailwatchError {}
+
+/** The file is JSON (or meant to be) but its structure cannot be read as CloudTrail records. */
+export class MalformedLogFileError extends TrailwatchError {}
+
+/** Valid JSON that is not a CloudTrail log file (no `Records` array and not a record). */
+export class NotCloudTrailFileError extends TrailwatchError {}
+
+/** An S3 key in an event notification that cannot be URL-decoded. */
+export class InvalidS3KeyError extends TrailwatchError {}
+
+/** Index items could not be written after the bounded number of attempts. */
+export class StoreWriteError extends TrailwatchError {}
+
+/** The store could not be opened or used (table missing, local store locked, endpoint down). */
+export class StoreUnavailableError extends TrailwatchError {}
+
+/** A command-line argument or option is invalid (exit code 2). */
+export class UsageError extends TrailwatchError {}
+
+/** A file or object could not be read (missing, permission denied, deleted before it was read). */
+export class InputReadError extends TrailwatchError {}
+
+/** Turns anything thrown into a TrailwatchError that names `source`, keeping the original as cause. */
+export function asTrailwatchError(error: unknown, source?: string): TrailwatchError {
+  if (error instanceof TrailwatchError) return source ? error.withSource(source) : error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new TrailwatchError(message, source, { cause: error });
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { extractPrincipal, type Principal } from './identity';
+import { field, type JsonObject, text } from './json';
+import { bound, boundOpt, LIMITS } from './limits';
+import { extractResourceIds } from './resource-ids';
+import { isReadOnly } from './select';
+import { extractSshPush, type SshPush } from './ssh';
+import { formatTime, parseTime } from './time';
+
+/**
+ * The summary of one indexed event: what every query returns and what the rules look at.
+ * Field names follow CONTRACT's `--json` event lines.
+ */
+export interface IndexedEvent {
+  readonly eventID: string;
+  /** ISO 8601, UTC. */
+  readonly eventTime: string;
+  readonly eventSource: string;
+  /** Trimmed (`"SendSSHPublicKey "` exists in the wild). */
+  readonly eventName: string;
+  readonly eventType?: string;
+  readonly awsRegion?: string;
+  /** The recipient account (`recipientAccountId`, else the principal's account). */
+  readonly accountId?: string;
+  readonly readOnly: boolean;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly instanceIds: readonly string[];
+  /** Volume, snapshot, image and security group IDs. */
+  readonly resourceIds: readonly string[];
+  /** More IDs were referenced than are kept. */
+  readonly idsTruncated?: boolean;
+  readonly principal: Principal;
+  readonly sourceIPAddress?: string;
+  readonly userAgent?: string;
+  /** For EC2 Instance Connect key pushes. */
+  readonly ssh?: SshPush;
+  /** Rule IDs of the findings on this event. */
+  readonly findings: readonly string[];
+  /** Where the record came from: `s3://bucket/key` or `file:///path`. */
+  readonly source?: string;
+}
+
+export type Extraction =
+  | { readonly ok: true; readonly event: IndexedEvent; readonly timeMs: number }
+  | { readonly ok: false; readonly reason: string };
+
+/** ID of a record without `eventID` (old formats): derived from its text, so re-ingesting is harmless. */
+export function syntheticEventId(raw: string | Buffer): string {
+  return `synthetic-${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
+}
+
+/** An eventID usable as a key: real ones are 36-character UUIDs; absurd ones are hashed. */
+function keyableEventId(id: string): string {
+  if (id.length <= LIMITS.eventId) return id;
+  return `hashed-${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Extracts the summary of a selected record. Never throws; a record that cannot be indexed
+ * (no usable `eventTime`) is returned with the reason.
+ */
+export function extractEvent(record: JsonObject, raw: string | Buffer, source?: string): Extraction {
+  const timeMs = parseTime(field(record, 'eventTime'));
+  if (timeMs === undefined) {
+    const t = field(record, 'eventTime');
+    return {
+      ok: false,
+      reason: t === undefined ? 'missing eventTime' : `invalid eventTime ${JSON.stringify(t).slice(0, 60)}`,
+    };
+  }
+  const rawId = text(record, 'eventID');
+  const eventID = rawId ? keyableEventId(rawId) : syntheticEventId(raw);
+  const eventName = bound(text(record, 'eventName') ?? '(none)', LIMITS.eventName);
+  const principal = extractPrincipal(field(record, 'userIdentity'));
+  const ids = extractResourceIds(record);
+  const ssh = extractSshPush(eventName, record);
+
+  const event: IndexedEvent = {
+    eventID,
+    eventTime: formatTime(timeMs),
+    eventSource: bound(text(record, 'eventSource') ?? '', LIMITS.eventSource),
+    eventName,
+    ...opt('eventType', boundOpt(text(record, 'eventType'), LIMITS.name)),
+    ...opt('awsRegion', boundOpt(text(record, 'awsRegion'), LIMITS.region)),
+    ...opt(
+      'accountId',
+      boundOpt(text(record, 'recipientAccountId') ?? principal.accountId, LIMITS.accountId),
+    ),
+    readOnly: isReadOnly(record),
+    ...opt('errorCode', boundOpt(text(record, 'errorCode'), LIMITS.errorCode)),
+    ...opt('errorMessage', boundOpt(text(record, 'errorMessage'), LIMITS.errorMessage)),
+    instanceIds: ids.instanceIds,
+    resourceIds: ids.resourceIds,
+    ...(ids.truncated ? { idsTruncated: true } : {}),
+    principal,
+    ...opt('sourceIPAddress', boundOpt(text(record, 'sourceIPAddress'), LIMITS.sourceIp)),
+    ...opt('userAgent', boundOpt(text(record, 'userAgent'), LIMITS.userAgent)),
+    ...(ssh ? { ssh } : {}),
+    findings: [],
+    ...opt('source', boundOpt(source, LIMITS.source)),
+  };
+  return { ok: true, event, timeMs };
+}
+
+function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,37 @@
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import { createDocumentClient, EventStore, type EventStoreOptions } from '../../lambda/store/event-store';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/** A dynalite server (DynamoDB API on LevelDB, in memory) on a loopback port. */
+export async function startDynalite(): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** An EventStore on `endpoint` (the table is created when missing). */
+export async function storeAt(
+  endpoint: string,
+  options: Partial<EventStoreOptions> = {},
+): Promise<EventStore> {
+  const client = createDocumentClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  const store = new EventStore({ tableName: 'trailwatch-test', client, ...options });
+  await store.createTableIfMissing();
+  return store;
+}

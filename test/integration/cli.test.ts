@@ -1,0 +1,302 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILT_CLI, builtCliPresent, cli, spawnCli } from '../helpers/cli';
+import { FIXTURES } from '../helpers/corpus';
+import { assumedRole, ec2Call, keyPush, logFile, rootUser } from '../helpers/records';
+
+const CLOUDTRAIL = join(FIXTURES, 'cloudtrail');
+const STRATUS_KEY = 'SHA256:xq6092IJhV+0W2wifL9mSmJHQoMb2h2KFNrpk4YEAW8';
+const EVENT_FIELDS = [
+  'eventID',
+  'eventTime',
+  'eventSource',
+  'eventName',
+  'awsRegion',
+  'accountId',
+  'readOnly',
+  'instanceIds',
+  'resourceIds',
+  'principal',
+  'sourceIPAddress',
+  'userAgent',
+  'findings',
+];
+
+describe('trailwatch CLI on the embedded store', () => {
+  let dir: string;
+  let db: string;
+  const run = (...args: string[]) => cli([...args, '--db', db]);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'trailwatch-cli-'));
+    db = join(dir, 'db');
+    // hand-written: a root user's call and an assumed-role session, in a gzipped delivery file
+    writeFileSync(
+      join(dir, 'handwritten.json.gz'),
+      logFile([
+        ec2Call('CreateSnapshot', {
+          userIdentity: rootUser(),
+          eventTime: '2025-03-01T10:00:00Z',
+          requestParameters: { volumeId: 'vol-0a1b2c3d4e5f60718' },
+        }),
+        ec2Call('TerminateInstances', {
+          userIdentity: assumedRole('Deployer', 'alice@example.com'),
+          eventTime: '2025-03-02T10:00:00Z',
+          requestParameters: { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } },
+        }),
+        keyPush({ eventTime: '2025-03-03T10:00:00Z' }),
+      ]),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ingests directories recursively and prints a JSON summary', async () => {
+    const r = await cli(['ingest', CLOUDTRAIL, dir, '--json', '--db', db]);
+    expect(r.code).toBe(1); // the Panther fixtures hold records without a usable eventTime
+    expect(
+      r.err
+        .split('\n')
+        .every((l) => /ec2-records-one-per-line\.json: record #\d+ rejected: missing eventTime$/.test(l)),
+    ).toBe(true);
+    const [summary] = r.json();
+    expect(summary).toMatchObject({ files: 14, filesFailed: 0, findings: 0 });
+    for (const k of ['files', 'filesFailed', 'records', 'indexed', 'skipped', 'findings'])
+      expect(summary).toHaveProperty(k, expect.any(Number));
+    expect(summary?.indexed).toBeGreaterThan(100);
+    expect(summary?.duplicates).toBeGreaterThan(0); // the Invictus file is there gzipped and not
+    expect(summary?.rejected).toBeGreaterThan(0);
+  });
+
+  it('names each rejected record on stderr, with the file and the reason', async () => {
+    const r = await run('ingest', join(CLOUDTRAIL, 'panther'));
+    expect(r.err).toMatch(
+      /ec2-records-one-per-line\.json: record #\d+ rejected: (missing|invalid) eventTime/,
+    );
+    expect(r.out).toMatch(/^Ingested 1 file\(s\) into the local store .*\n {2}records: 84 read, /);
+  });
+
+  it('is idempotent: ingesting again changes nothing that queries return', async () => {
+    const before = (await run('query', 'user', 'christophe', '--json', '--limit', '1000')).out;
+    await run('ingest', CLOUDTRAIL);
+    expect((await run('query', 'user', 'christophe', '--json', '--limit', '1000')).out).toBe(before);
+  });
+
+  it('query instance: events of an instance, newest first, any case, as a table', async () => {
+    const r = await run('query', 'instance', 'i-fDb357cB7e99ad973');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^TIME\s+EVENT\s+USER\s+TARGETS\s+SOURCE IP\s+ERROR\s+FINDINGS$/);
+    expect(lines[1]).toMatch(
+      /^2024-08-01T13:24:47Z\s+SendSSHPublicKey\s+christophe\s+i-fdb357cb7e99ad973\s+246\.227\.146\.251/,
+    );
+    expect(r.out).toMatch(/1 event\(s\), newest first\.$/);
+  });
+
+  it('query instance --json: NDJSON event lines with the CONTRACT fields', async () => {
+    const r = await run('query', 'instance', 'i-fdb357cb7e99ad973', '--json');
+    const [event] = r.json();
+    for (const f of EVENT_FIELDS) expect(event).toHaveProperty(f);
+    expect(event).toMatchObject({
+      eventID: '0968cbec-f8df-43f3-94ba-b451aad083ed',
+      eventTime: '2024-08-01T13:24:47Z',
+      eventSource: 'ec2-instance-connect.amazonaws.com',
+      eventName: 'SendSSHPublicKey',
+      awsRegion: 'eu-south-1r',
+      accountId: '572910899909',
+      readOnly: false,
+      instanceIds: ['i-fdb357cb7e99ad973'],
+      resourceIds: [],
+      principal: {
+        type: 'IAMUser',
+        arn: 'arn:aws:iam::572910899909:user/christophe',
+        accountId: '572910899909',
+        userName: 'christophe',
+        accessKeyId: 'AKIAGM9ZC9KUL0AYEVUM',
+      },
+      ssh: { osUser: 'ec2-user', fingerprint: STRATUS_KEY, keyType: 'ED25519', keyBits: 256 },
+      findings: [],
+    });
+  });
+
+  it('query instance: a failed call carries its errorCode', async () => {
+    const [event] = (await run('query', 'instance', 'i-abcdef01234567890', '--json')).json();
+    expect(event).toMatchObject({ eventName: 'SendSSHPublicKey', errorCode: 'AccessDenied' });
+  });
+
+  it.each([
+    ['full ARN', 'arn:aws:iam::572910899909:user/christophe'],
+    ['IAM user name', 'christophe'],
+    ['access key ID', 'AKIAGM9ZC9KUL0AYEVUM'],
+  ])('query user by %s', async (_form, who) => {
+    const events = (await run('query', 'user', who, '--json', '--limit', '1000')).json<{
+      principal: { userName?: string };
+    }>();
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.principal.userName === 'christophe')).toBe(true);
+  });
+
+  it.each([
+    ['role name (all its sessions)', 'Deployer', 'TerminateInstances'],
+    ['role session name', 'alice@example.com', 'TerminateInstances'],
+    ['role ARN', 'arn:aws:iam::111122223333:role/Deployer', 'TerminateInstances'],
+    ['root', 'root', 'CreateSnapshot'],
+  ])('query user by %s', async (_form, who, eventName) => {
+    const events = (await run('query', 'user', who, '--json')).json();
+    expect(events.map((e) => e.eventName)).toEqual([eventName]);
+  });
+
+  it('query user lists newest first and honours --since/--until and --limit', async () => {
+    const all = (await run('query', 'user', 'christophe', '--json', '--limit', '1000')).json<{
+      eventTime: string;
+    }>();
+    const times = all.map((e) => e.eventTime);
+    expect([...times].sort().reverse()).toEqual(times);
+    const limited = await run('query', 'user', 'christophe', '--json', '--limit', '2');
+    expect(limited.json()).toHaveLength(2);
+    expect(limited.err).toMatch(/more than 2 events/);
+    const window = (
+      await run(
+        'query',
+        'user',
+        'christophe',
+        '--json',
+        '--since',
+        '2024-08-01T13:00:00Z',
+        '--until',
+        '2024-08-01T13:30:00Z',
+      )
+    ).json<{ eventTime: string }>();
+    expect(window.length).toBeGreaterThan(0);
+    expect(
+      window.every((e) => e.eventTime >= '2024-08-01T13:00:00Z' && e.eventTime <= '2024-08-01T13:30:00Z'),
+    ).toBe(true);
+  });
+
+  it.each([
+    ['snapshot', 'snap-041993b54a9b3af6f', 'ModifySnapshotAttribute'],
+    ['security group', 'sg-003dc7f1f1c686164', 'AuthorizeSecurityGroupIngress'],
+    ['image', 'ami-0aa1d83d0b0985c86', 'CreateTags'],
+    ['volume', 'vol-0a1b2c3d4e5f60718', 'CreateSnapshot'],
+  ])('query resource: a %s', async (_kind, id, eventName) => {
+    const events = (await run('query', 'resource', id, '--json', '--limit', '1000')).json();
+    expect(events.map((e) => e.eventName)).toContain(eventName);
+  });
+
+  it('query key: every push of one key, by fingerprint or by the whole public key', async () => {
+    // Stratus used one key for its Instance Connect and its serial console detonations
+    const byFingerprint = await run('query', 'key', STRATUS_KEY);
+    expect(byFingerprint.out.split('\n')[0]).toMatch(/^TIME\s+EVENT\s+USER\s+INSTANCE\s+OS USER\s+KEY/);
+    expect(byFingerprint.out).toMatch(
+      /\s+SendSSHPublicKey\s+christophe\s+i-fdb357cb7e99ad973\s+ec2-user\s+ED25519 256\s/,
+    );
+    expect(byFingerprint.out).toMatch(/\s+SendSerialConsoleSSHPublicKey\s+.*\s+serial:0\s+ED25519 256\s/);
+    expect(byFingerprint.out).toMatch(/6 event\(s\), newest first\.$/);
+    const byKey = (
+      await run(
+        'query',
+        'key',
+        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtAlK45MAEWZ7MUY2QEmi3M6W+peGL3VCrc0qH54xRu',
+        '--json',
+      )
+    ).json<{ instanceIds: string[] }>();
+    expect(byKey.map((e) => e.instanceIds[0]).sort()).toEqual([
+      'i-6d7fb8f606130a33d',
+      'i-9d2abff1798c34950',
+      'i-b2abdca5b78e0f1dd',
+      'i-d46ed8fcdefed5aae',
+      'i-efcb4e480cabc4cf9',
+      'i-fdb357cb7e99ad973',
+    ]);
+  });
+
+  it('event: one event in full, with the record from its log file', async () => {
+    const r = await run('event', '0968cbec-f8df-43f3-94ba-b451aad083ed');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Event ID:\s+0968cbec-f8df-43f3-94ba-b451aad083ed$/m);
+    expect(r.out).toMatch(/^SSH key:\s+SHA256:xq6092IJhV\+0W2wifL9mSmJHQoMb2h2KFNrpk4YEAW8 ED25519 256$/m);
+    expect(r.out).toMatch(/^Log file:\s+file:\/\/.*\.json(\.gz)?$/m);
+    expect(r.out).toContain('"tlsDetails"');
+    const [json] = (await run('event', '0968cbec-f8df-43f3-94ba-b451aad083ed', '--json')).json<{
+      record: { eventID: string };
+    }>();
+    expect(json?.record.eventID).toBe('0968cbec-f8df-43f3-94ba-b451aad083ed');
+  });
+
+  it('event: an unknown ID is exit 1 with the ID and the store named', async () => {
+    const r = await run('event', 'no-such-event');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^trailwatch: event no-such-event: not found in the local store /);
+  });
+
+  it('no results: says so, exit 0', async () => {
+    const r = await run('query', 'instance', 'i-0fffffffffffffff0');
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).toMatch(/^No events for instance i-0fffffffffffffff0 in the local store/);
+  });
+
+  it.each([
+    [
+      ['query', 'instance', 'vol-0a1b2c3d'],
+      /instance: 'vol-0a1b2c3d' is not an instance ID .*use: query resource/,
+    ],
+    [['query', 'resource', 'i-0123456789abcdef0'], /for instances use: query instance/],
+    [['query', 'key', 'not a key'], /neither a SHA256:… fingerprint nor an SSH public key/],
+    [['query', 'user', 'bob', '--since', 'last tuesday'], /--since: expected a duration like 90m/],
+    [['query', 'user', 'bob', '--limit', '0'], /--limit: expected a whole number from 1/],
+    [
+      ['query', 'user', 'bob', '--since', '2025-01-02', '--until', '2025-01-01'],
+      /--since .* is after --until/,
+    ],
+    [['query', 'user', 'bob', '--endpoint', 'http://127.0.0.1:1'], /--endpoint needs --table NAME/],
+    [['query', 'colour', 'x'], /unknown command 'colour'/],
+    [['ingest'], /missing required argument 'paths'/],
+    [['ingest', '.', '--retention-days', '-1'], /--retention-days: expected a whole number of days/],
+  ])('usage errors exit 2 and say what is wrong: %j', async (args, message) => {
+    const r = await run(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('a missing input path is exit 1, names the path, and the other paths are still ingested', async () => {
+    const r = await run('ingest', join(dir, 'nope.json.gz'), join(dir, 'handwritten.json.gz'), '--json');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/nope\.json\.gz: no such file or directory/);
+    expect(r.json()[0]).toMatchObject({ files: 2, filesFailed: 1, indexed: 3 });
+  });
+
+  it('a file that is not CloudTrail is exit 1, naming the file and the reason', async () => {
+    const bad = join(dir, 'bad', 'notes.json');
+    mkdirSync(join(dir, 'bad'), { recursive: true });
+    writeFileSync(bad, '{"hello": "world"}');
+    const r = await run('ingest', join(dir, 'bad'));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${join(dir, 'bad', 'notes.json')}: no "Records" array, and not a CloudTrail record`,
+    );
+  });
+
+  it('help and version exit 0', async () => {
+    expect((await cli(['--help'])).code).toBe(0);
+    expect((await cli(['query', 'instance', '--help'])).out).toMatch(/--since <when>/);
+    expect((await cli(['--version'])).out).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+(builtCliPresent ? describe : describe.skip)(`the built binary (${BUILT_CLI})`, () => {
+  it('keeps the embedded store on disk between runs: ingest in one process, query in another', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailwatch-bin-'));
+    try {
+      const env = { ...process.env, TRAILWATCH_DB: join(dir, 'db') };
+      const ingest = await spawnCli(['ingest', join(CLOUDTRAIL, 'stratus'), '--json'], { env });
+      expect(ingest).toMatchObject({ code: 0, err: '' });
+      const query = await spawnCli(['query', 'key', STRATUS_KEY, '--json'], { env });
+      expect(query.code).toBe(0);
+      expect(query.json()).toHaveLength(6);
+      const usage = await spawnCli(['query', 'instance', 'nope'], { env });
+      expect(usage.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

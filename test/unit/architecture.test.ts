@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return sources(path);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+describe('architecture', () => {
+  it('keeps the processing core free of AWS SDK imports (thin edges, pure core)', () => {
+    const offenders = sources('lambda/core').filter((f) =>
+      /from '@aws-sdk\//.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('reads DynamoDB with Query only: no Scan anywhere in the product', () => {
+    const offenders = ['bin', 'lib', 'lambda']
+      .flatMap(sources)
+      .filter((f) => /\bScan(Command|Input)\b|\.scan\(/.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('talks to DynamoDB from one store module only', () => {
+    const users = ['bin', 'lib', 'lambda']
+      .flatMap(sources)
+      .filter((f) =>
+        /from '@aws-sdk\/(client-dynamodb|lib-dynamodb)'/.test(readFileSync(join(ROOT, f), 'utf8')),
+      )
+      .map((f) => relative(ROOT, join(ROOT, f)));
+    expect(users).toEqual(['lambda/store/event-store.ts']);
+  });
+});
