@@ -2,7 +2,7 @@ import { createReadStream, type Dirent, promises as fs } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputReadError, type TrailwatchError } from '../../lambda/core/errors';
-import { emptyStats, type FileStats, type ItemWriter, processLogFile } from '../../lambda/core/pipeline';
+import { emptyStats, type FileStats, type IndexStore, processLogFile } from '../../lambda/core/pipeline';
 import type { Settings } from '../../lambda/core/settings';
 
 /** A local file to ingest: `display` is how the user named it, `path` is absolute. */
@@ -98,7 +98,7 @@ export function fileSource(path: string): string {
 export interface IngestOptions {
   readonly settings: Settings;
   readonly concurrency: number;
-  readonly writer: ItemWriter;
+  readonly store: IndexStore;
   /** Called as each file finishes (progress, messages). */
   readonly onFile?: (file: LocalFile, stats: FileStats) => void;
 }
@@ -140,22 +140,16 @@ async function ingestOne(file: LocalFile, options: IngestOptions, seen: Set<stri
   const stats = await processLogFile(
     stream,
     { source: fileSource(file.path), settings: options.settings, seen },
-    options.writer,
+    options.store,
   );
   stream.destroy();
   if (stats.error)
-    stats.error = stats.error.source === stats.source ? withDisplay(stats.error, file.display) : stats.error;
+    // name the file as the user typed it rather than as a file:// URL
+    stats.error =
+      stats.error.source === stats.source
+        ? stats.error.withSource(file.display, { replace: true })
+        : stats.error;
   return stats;
-}
-
-/** The same error, naming the file as the user typed it rather than as a file:// URL. */
-function withDisplay(error: TrailwatchError, display: string): TrailwatchError {
-  const Ctor = error.constructor as new (
-    message: string,
-    source?: string,
-    options?: { cause?: unknown },
-  ) => TrailwatchError;
-  return new Ctor(error.message, display, { cause: error.cause });
 }
 
 /** Shortest readable name of a path for messages. */

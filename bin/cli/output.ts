@@ -1,4 +1,5 @@
 import type { IndexedEvent } from '../../lambda/core/event';
+import type { Finding } from '../../lambda/core/findings';
 import { principalLabel, principalName } from '../../lambda/core/identity';
 
 /**
@@ -92,6 +93,15 @@ export const KEY_PUSH_COLUMNS: readonly Column<IndexedEvent>[] = [
   { header: 'SOURCE IP', max: 20, value: (e) => e.sourceIPAddress ?? '-' },
   { header: 'ERROR', max: 24, value: (e) => e.errorCode ?? '-' },
   { header: 'FINDINGS', max: 60, value: (e) => (e.findings.length ? e.findings.join(',') : '-') },
+];
+
+export const FINDING_COLUMNS: readonly Column<Finding>[] = [
+  { header: 'TIME', max: 24, value: (f) => f.eventTime },
+  { header: 'RULE', max: 24, value: (f) => f.rule },
+  { header: 'INSTANCE', max: 20, value: (f) => f.instanceId ?? '-' },
+  { header: 'PRINCIPAL', max: 60, value: (f) => f.principalArn },
+  { header: 'KEY', max: 20, value: (f) => (f.fingerprint ? `${f.fingerprint.slice(0, 18)}…` : '-') },
+  { header: 'DETAIL', max: 90, value: (f) => f.detail },
 ];
 
 /** `label: value` lines for one event (`trailwatch event`). */

@@ -4,14 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { TrailwatchError, UsageError } from '../../lambda/core/errors';
-import type { IndexedEvent } from '../../lambda/core/event';
 import { findRecord } from '../../lambda/core/find-record';
-import { itemToEvent } from '../../lambda/core/items';
+import { itemToFinding } from '../../lambda/core/findings';
+import { itemToEvent, keys } from '../../lambda/core/items';
 import type { JsonObject } from '../../lambda/core/json';
 import { type LookupKind, lookupPartition } from '../../lambda/core/lookup';
-import type { FileStats } from '../../lambda/core/pipeline';
+import { addCounters, type Counters, emptyCounters, type FileStats } from '../../lambda/core/pipeline';
+import { isRuleId, RULE_IDS, type RuleId } from '../../lambda/core/rules';
 import {
   DEFAULT_SETTINGS,
+  detectionSettings,
   parseRetentionDays,
   type Settings,
   settingsFromEnv,
@@ -19,8 +21,10 @@ import {
 import { parseSince, parseUntil } from '../../lambda/core/time';
 import { discoverFiles, ingestFiles, type LocalFile } from './ingest';
 import {
+  type Column,
   clean,
   EVENT_COLUMNS,
+  FINDING_COLUMNS,
   jsonLine,
   KEY_PUSH_COLUMNS,
   renderEventDetails,
@@ -118,6 +122,37 @@ function timeRange(flags: RangeFlags, now: number): { sinceMs?: number; untilMs?
   };
 }
 
+function inRange(range: { sinceMs?: number; untilMs?: number }): string {
+  return range.sinceMs !== undefined || range.untilMs !== undefined ? ' in that time range' : '';
+}
+
+/** Rows newest first: NDJSON lines with `--json`, else a table with a count line (or `none`). */
+function printList<T>(
+  io: Io,
+  rows: readonly T[],
+  more: boolean,
+  how: { json: boolean; noun: string; columns: readonly Column<T>[]; none: string },
+): void {
+  if (how.json) {
+    for (const row of rows) io.out(jsonLine(row));
+    if (more)
+      io.err(
+        `trailwatch: more than ${rows.length} ${how.noun}; narrow with --since/--until or raise --limit`,
+      );
+    return;
+  }
+  if (rows.length === 0) {
+    io.out(how.none);
+    return;
+  }
+  io.out(renderTable(rows, how.columns));
+  io.out(
+    more
+      ? `\nShowing the newest ${rows.length} ${how.noun}; narrow with --since/--until or raise --limit for more.`
+      : `\n${rows.length} ${how.noun === 'events' ? 'event(s)' : 'finding(s)'}, newest first.`,
+  );
+}
+
 async function withStore<T>(flags: StoreFlags, io: Io, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(storeSelection(flags), io.env);
   try {
@@ -135,30 +170,45 @@ interface IngestFlags extends StoreFlags {
   includeReadOnly?: boolean;
   retentionDays?: string;
   createTable?: boolean;
+  allowedSshCidrs?: string;
+  privilegedOsUsers?: string;
+  multiInstanceWindow?: string;
+  multiInstanceThreshold?: string;
+  multiPrincipalThreshold?: string;
 }
 
+/** Settings: defaults, then the environment (TRAILWATCH_*), then options. */
 function ingestSettings(flags: IngestFlags, env: NodeJS.ProcessEnv): Settings {
   const fromEnv = settingsFromEnv(env);
+  const d = fromEnv.detection;
   return {
     ...fromEnv,
     ...(flags.includeReadOnly ? { includeReadOnly: true } : {}),
     ...(flags.retentionDays !== undefined
       ? { retentionDays: parseRetentionDays(flags.retentionDays, '--retention-days') }
       : {}),
+    detection: detectionSettings(
+      {
+        allowedSshCidrs: flags.allowedSshCidrs ?? d.allowedSshCidrs,
+        privilegedOsUsers: flags.privilegedOsUsers ?? d.privilegedOsUsers,
+        multiInstanceWindowMinutes: flags.multiInstanceWindow ?? d.multiInstanceWindowMinutes,
+        multiInstanceThreshold: flags.multiInstanceThreshold ?? d.multiInstanceThreshold,
+        multiPrincipalThreshold: flags.multiPrincipalThreshold ?? d.multiPrincipalThreshold,
+      },
+      {
+        allowedSshCidrs: '--allowed-ssh-cidrs',
+        multiInstanceWindowMinutes: '--multi-instance-window',
+        multiInstanceThreshold: '--multi-instance-threshold',
+        multiPrincipalThreshold: '--multi-principal-threshold',
+      },
+    ),
   };
 }
 
-interface Totals {
+interface Totals extends Counters {
   files: number;
   filesFailed: number;
   filesSkipped: number;
-  records: number;
-  indexed: number;
-  skipped: number;
-  rejected: number;
-  duplicates: number;
-  items: number;
-  findings: number;
 }
 
 function addUp(results: readonly FileStats[], unreadable: number): Totals {
@@ -166,23 +216,12 @@ function addUp(results: readonly FileStats[], unreadable: number): Totals {
     files: results.length + unreadable,
     filesFailed: unreadable,
     filesSkipped: 0,
-    records: 0,
-    indexed: 0,
-    skipped: 0,
-    rejected: 0,
-    duplicates: 0,
-    items: 0,
-    findings: 0,
+    ...emptyCounters(),
   };
   for (const r of results) {
     if (r.status === 'failed') t.filesFailed++;
     if (r.status === 'skipped') t.filesSkipped++;
-    t.records += r.records;
-    t.indexed += r.indexed;
-    t.skipped += r.skipped;
-    t.rejected += r.rejected;
-    t.duplicates += r.duplicates;
-    t.items += r.items;
+    addCounters(t, r);
   }
   return t;
 }
@@ -233,7 +272,7 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
     const results = await ingestFiles(discovery.files, {
       settings,
       concurrency,
-      writer: opened.store,
+      store: opened.store,
       onFile: (file, stats) => {
         records += stats.records;
         indexed += stats.indexed;
@@ -264,6 +303,8 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
           `  records: ${totals.records} read, ${totals.indexed} events indexed (${totals.items} items), ` +
             `${totals.skipped} skipped (other services, read-only calls), ${totals.duplicates} duplicate(s), ${totals.rejected} rejected`,
           `  files:   ${totals.filesFailed} failed, ${totals.filesSkipped} skipped (digest files), ${discovery.ignored} other file(s) ignored`,
+          `  SSH key pushes: ${totals.sshKeyPushes}; new findings: ${totals.findings}${describeByRule(totals.findingsByRule)}` +
+            (totals.findings > 0 ? ' (list them: trailwatch findings)' : ''),
         ].join('\n'),
       );
     }
@@ -271,7 +312,12 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
   });
 }
 
-/* ---------------------------------------------------------------- query, event */
+function describeByRule(byRule: Partial<Record<RuleId, number>>): string {
+  const parts = RULE_IDS.filter((r) => byRule[r]).map((r) => `${r} ${byRule[r]}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/* ---------------------------------------------------------------- query, event, findings */
 
 async function runQuery(
   kind: LookupKind,
@@ -283,25 +329,12 @@ async function runQuery(
   const range = timeRange(flags, io.now());
   return withStore(flags, io, async (opened) => {
     const { items, more } = await opened.store.query(pk, { ...range, nowMs: io.now() });
-    const events = items.map(itemToEvent);
-    if (flags.json) {
-      for (const e of events) io.out(jsonLine(e));
-      if (more)
-        io.err(`trailwatch: more than ${range.limit} events; narrow with --since/--until or raise --limit`);
-      return EXIT.ok;
-    }
-    if (events.length === 0) {
-      io.out(
-        `No events for ${kind} ${clean(value)} in the ${opened.description}${range.sinceMs !== undefined || range.untilMs !== undefined ? ' in that time range' : ''}.`,
-      );
-      return EXIT.ok;
-    }
-    io.out(renderTable<IndexedEvent>(events, kind === 'key' ? KEY_PUSH_COLUMNS : EVENT_COLUMNS));
-    io.out(
-      more
-        ? `\nShowing the newest ${events.length} events; narrow with --since/--until or raise --limit for more.`
-        : `\n${events.length} event(s), newest first.`,
-    );
+    printList(io, items.map(itemToEvent), more, {
+      json: flags.json === true,
+      noun: 'events',
+      columns: kind === 'key' ? KEY_PUSH_COLUMNS : EVENT_COLUMNS,
+      none: `No events for ${kind} ${clean(value)} in the ${opened.description}${inRange(range)}.`,
+    });
     return EXIT.ok;
   });
 }
@@ -363,6 +396,30 @@ async function runEvent(eventID: string, flags: EventFlags, io: Io): Promise<num
   });
 }
 
+interface FindingsFlags extends RangeFlags, StoreFlags {
+  rule?: string;
+}
+
+async function runFindings(flags: FindingsFlags, io: Io): Promise<number> {
+  if (flags.rule !== undefined && !isRuleId(flags.rule)) {
+    throw new UsageError(`unknown rule '${flags.rule}'; rules: ${RULE_IDS.join(', ')}`, '--rule');
+  }
+  const range = timeRange(flags, io.now());
+  return withStore(flags, io, async (opened) => {
+    const { items, more } = await opened.store.query(keys.findings(flags.rule), {
+      ...range,
+      nowMs: io.now(),
+    });
+    printList(io, items.map(itemToFinding), more, {
+      json: flags.json === true,
+      noun: 'findings',
+      columns: FINDING_COLUMNS,
+      none: `No findings${flags.rule ? ` of ${flags.rule}` : ''} in the ${opened.description}${inRange(range)}.`,
+    });
+    return EXIT.ok;
+  });
+}
+
 /* ---------------------------------------------------------------- program */
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -396,6 +453,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option(
         '--create-table',
         'with --table: create the table if it does not exist (for local DynamoDB endpoints)',
+      )
+      .option(
+        '--allowed-ssh-cidrs <cidrs>',
+        'comma-separated networks SSH key pushes may come from (ssh-source-ip; off when empty)',
+      )
+      .option(
+        '--privileged-os-users <users>',
+        "comma-separated OS users of ssh-root-os-user (default 'root')",
+      )
+      .option('--multi-instance-window <minutes>', 'window of ssh-key-multi-instance (default 60)')
+      .option(
+        '--multi-instance-threshold <n>',
+        'distinct instances that make ssh-key-multi-instance fire (default 2)',
+      )
+      .option(
+        '--multi-principal-threshold <n>',
+        'distinct principals that make ssh-key-multi-principal fire (default 2)',
       ),
   ).action((paths: string[], flags: IngestFlags) => run(() => runIngest(paths, flags, io)));
 
@@ -415,6 +489,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       (value: string, flags: RangeFlags & StoreFlags) => run(() => runQuery(kind, value, flags, io)),
     );
   }
+
+  addStoreOptions(
+    addRangeOptions(
+      program
+        .command('findings')
+        .description('suspicious SSH key findings, newest first')
+        .option('--rule <id>', `only this rule (${RULE_IDS.join(', ')})`),
+    ),
+  ).action((flags: FindingsFlags) => run(() => runFindings(flags, io)));
 
   addStoreOptions(
     program

@@ -18,15 +18,20 @@ export class TrailwatchError extends Error {
     return this.source ? `${this.source}: ${this.message}` : this.message;
   }
 
-  /** A copy of this error that names `source` (used when a lower layer did not know the file). */
-  withSource(source: string): TrailwatchError {
-    if (this.source) return this;
+  /**
+   * The same error (same class) naming `source`, e.g. the file a store error happened for. What the
+   * error named before is kept in the message (`file: table t: gave up writing …`), unless
+   * `replace` says `source` is just another name for it (a path for a file:// URL).
+   */
+  withSource(source: string, options: { replace?: boolean } = {}): TrailwatchError {
+    if (this.source === source) return this;
     const Ctor = this.constructor as new (
       message: string,
       source?: string,
       options?: { cause?: unknown },
     ) => TrailwatchError;
-    return new Ctor(this.message, source, { cause: this.cause });
+    const message = this.source && !options.replace ? this.describe() : this.message;
+    return new Ctor(message, source, { cause: this.cause ?? this });
   }
 }
 

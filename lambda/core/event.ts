@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { extractPrincipal, type Principal } from './identity';
-import { field, type JsonObject, text } from './json';
+import { entry, field, type JsonObject, text } from './json';
 import { bound, boundOpt, LIMITS } from './limits';
 import { extractResourceIds } from './resource-ids';
 import { isReadOnly } from './select';
@@ -81,28 +81,24 @@ export function extractEvent(record: JsonObject, raw: string | Buffer, source?: 
     eventTime: formatTime(timeMs),
     eventSource: bound(text(record, 'eventSource') ?? '', LIMITS.eventSource),
     eventName,
-    ...opt('eventType', boundOpt(text(record, 'eventType'), LIMITS.name)),
-    ...opt('awsRegion', boundOpt(text(record, 'awsRegion'), LIMITS.region)),
-    ...opt(
+    ...entry('eventType', boundOpt(text(record, 'eventType'), LIMITS.name)),
+    ...entry('awsRegion', boundOpt(text(record, 'awsRegion'), LIMITS.region)),
+    ...entry(
       'accountId',
       boundOpt(text(record, 'recipientAccountId') ?? principal.accountId, LIMITS.accountId),
     ),
     readOnly: isReadOnly(record),
-    ...opt('errorCode', boundOpt(text(record, 'errorCode'), LIMITS.errorCode)),
-    ...opt('errorMessage', boundOpt(text(record, 'errorMessage'), LIMITS.errorMessage)),
+    ...entry('errorCode', boundOpt(text(record, 'errorCode'), LIMITS.errorCode)),
+    ...entry('errorMessage', boundOpt(text(record, 'errorMessage'), LIMITS.errorMessage)),
     instanceIds: ids.instanceIds,
     resourceIds: ids.resourceIds,
     ...(ids.truncated ? { idsTruncated: true } : {}),
     principal,
-    ...opt('sourceIPAddress', boundOpt(text(record, 'sourceIPAddress'), LIMITS.sourceIp)),
-    ...opt('userAgent', boundOpt(text(record, 'userAgent'), LIMITS.userAgent)),
+    ...entry('sourceIPAddress', boundOpt(text(record, 'sourceIPAddress'), LIMITS.sourceIp)),
+    ...entry('userAgent', boundOpt(text(record, 'userAgent'), LIMITS.userAgent)),
     ...(ssh ? { ssh } : {}),
     findings: [],
-    ...opt('source', boundOpt(source, LIMITS.source)),
+    ...entry('source', boundOpt(source, LIMITS.source)),
   };
   return { ok: true, event, timeMs };
-}
-
-function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -22,7 +22,8 @@ import { sortableTime } from './time';
  * Keys derive from `eventID` and `eventTime` only, so writing an event twice overwrites the same items.
  */
 
-export type ItemKind = 'event' | 'instance' | 'user' | 'resource' | 'key';
+export type ItemKind = 'event' | 'instance' | 'user' | 'resource' | 'key' | 'finding';
+type IndexKind = Exclude<ItemKind, 'event' | 'finding'>;
 
 export interface TableItem {
   readonly pk: string;
@@ -40,6 +41,8 @@ export const keys = {
   user: (lookupKey: string): string => `USER#${lookupKey}`,
   resource: (id: string): string => `RESOURCE#${id.toLowerCase()}`,
   sshKey: (fingerprint: string): string => `KEY#${fingerprint}`,
+  /** All findings (`FINDINGS`), or those of one rule (`FINDINGS#<rule>`). */
+  findings: (rule?: string): string => (rule ? `FINDINGS#${rule}` : 'FINDINGS'),
 };
 
 /** Sort key of an index item. */
@@ -75,8 +78,8 @@ function capIds(ids: readonly string[]): { ids: string[]; count?: number } {
 }
 
 /** The partitions an event is indexed under. */
-export function indexPartitions(event: IndexedEvent): { pk: string; kind: Exclude<ItemKind, 'event'> }[] {
-  const out: { pk: string; kind: Exclude<ItemKind, 'event'> }[] = [];
+export function indexPartitions(event: IndexedEvent): { pk: string; kind: IndexKind }[] {
+  const out: { pk: string; kind: IndexKind }[] = [];
   for (const id of event.instanceIds) out.push({ pk: keys.instance(id), kind: 'instance' });
   for (const id of event.resourceIds) out.push({ pk: keys.resource(id), kind: 'resource' });
   for (const k of principalLookupKeys(event.principal)) out.push({ pk: keys.user(k), kind: 'user' });
@@ -95,7 +98,7 @@ export function buildItems(event: IndexedEvent, timeMs: number, options: ItemOpt
     pk: keys.event(event.eventID),
     sk: EVENT_SK,
     kind: 'event',
-    ...event,
+    ...withFindingSet(event),
     ...ttl,
   };
 
@@ -103,6 +106,17 @@ export function buildItems(event: IndexedEvent, timeMs: number, options: ItemOpt
   const items: TableItem[] = [eventItem];
   for (const p of partitions) items.push({ pk: p.pk, sk, kind: p.kind, ...indexBody, ...ttl });
   return items;
+}
+
+/**
+ * `findings` is stored as a string set, so a finding recorded later is added atomically and
+ * idempotently (`ADD findings :rule`); DynamoDB has no empty sets, so no findings means no attribute.
+ */
+function withFindingSet<T extends { findings: readonly string[] }>(
+  event: T,
+): Omit<T, 'findings'> & { findings?: Set<string> } {
+  const { findings, ...rest } = event;
+  return findings.length > 0 ? { ...rest, findings: new Set(findings) } : rest;
 }
 
 /**
@@ -116,7 +130,7 @@ function indexSummary(event: IndexedEvent): Record<string, unknown> {
   const instances = capIds(event.instanceIds);
   const resources = capIds(event.resourceIds);
   return {
-    ...rest,
+    ...withFindingSet(rest),
     // without an ARN the principal ID is the only handle on the principal: keep it then
     principal: principal.arn ? principalSummary : principal,
     ...(userAgent !== undefined ? { userAgent: bound(userAgent, LIMITS.userAgentInIndex) } : {}),
@@ -146,9 +160,16 @@ export function itemToEvent(
   if (typeof item.resourceCount === 'number') out.resourceCount = item.resourceCount;
   out.instanceIds ??= [];
   out.resourceIds ??= [];
-  out.findings ??= [];
+  out.findings = findingList(item.findings);
   out.principal ??= {};
   return out as unknown as IndexedEvent;
+}
+
+/** The rule IDs of a `findings` attribute (a string set, or a list in items of older writers), sorted. */
+export function findingList(value: unknown): string[] {
+  if (value instanceof Set) return [...value].filter((v): v is string => typeof v === 'string').sort();
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string').sort();
+  return [];
 }
 
 /**
@@ -166,7 +187,8 @@ function valueSize(value: unknown): number {
   if (typeof value === 'number')
     return Math.ceil(String(Math.abs(value)).replace(/[.-]/g, '').length / 2) + 1;
   if (typeof value === 'boolean' || value === null || value === undefined) return 1;
-  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueSize(v), 0);
+  if (Array.isArray(value) || value instanceof Set)
+    return 3 + [...value].reduce((n: number, v) => n + 1 + valueSize(v), 0);
   if (typeof value === 'object') {
     let n = 3;
     for (const [k, v] of Object.entries(value)) n += 1 + Buffer.byteLength(k) + valueSize(v);

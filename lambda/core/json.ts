@@ -32,3 +32,8 @@ export function bool(value: unknown): boolean | undefined {
   }
   return undefined;
 }
+
+/** `{ [key]: value }`, or `{}` when the value is undefined: for spreading optional fields. */
+export function entry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

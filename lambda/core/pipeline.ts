@@ -1,21 +1,33 @@
 import { asTrailwatchError, NotCloudTrailFileError, type TrailwatchError } from './errors';
-import { extractEvent } from './event';
-import { buildItems, expiresAtFor, type TableItem } from './items';
+import { extractEvent, type IndexedEvent } from './event';
+import { type FindingStore, recordFinding } from './findings';
+import { buildItems, EVENT_SK, expiresAtFor, itemToEvent, keys, type TableItem } from './items';
 import { isObject, type JsonObject } from './json';
+import { type MetricsSink, NO_METRICS } from './metrics';
 import { readLogRecords, type ScanSummary } from './record-stream';
+import { type Hit, isKeyPush, type RuleId, statefulHits, statelessHits } from './rules';
 import { selectRecord } from './select';
 import type { Settings } from './settings';
+import { parseTime } from './time';
 
 /**
- * The processing pipeline of one log file, shared by the Lambda and the CLI: records are read one by
- * one, selected, extracted and turned into index items, which are handed to a writer while reading
- * goes on. No AWS SDK here: the writer is injected.
+ * The processing pipeline of one log file, shared by the Lambda and the CLI. No AWS SDK here: the
+ * store and the metrics are injected.
+ *
+ * Phase 1 streams the records: each selected event becomes index items, handed to the store while
+ * reading goes on. SSH key pushes are kept aside. Phase 2, once everything else is stored, writes
+ * the pushes (their key-index items last), reads back every known push of each key (strongly
+ * consistent) and runs the rules. Writing before reading makes the stateful rules independent of
+ * arrival order: of two files delivered at once, at least the one that reads last sees both.
  */
 
 /** Where index items go. `write` resolves once the items are durably stored, and rejects otherwise. */
 export interface ItemWriter {
   write(items: readonly TableItem[]): Promise<void>;
 }
+
+/** What the pipeline needs of a store. */
+export interface IndexStore extends ItemWriter, FindingStore {}
 
 export interface FileStats {
   /** The file or object (`s3://bucket/key`, `file:///path`). */
@@ -35,6 +47,11 @@ export interface FileStats {
   duplicates: number;
   /** Index items written. */
   items: number;
+  /** SSH key pushes among the indexed events. */
+  sshKeyPushes: number;
+  /** Findings newly recorded (a finding already recorded by an earlier delivery is not counted). */
+  findings: number;
+  readonly findingsByRule: Partial<Record<RuleId, number>>;
   /** Decompressed bytes read. */
   bytes: number;
   /** The first rejections, with their reasons. */
@@ -56,37 +73,74 @@ export interface ProcessContext {
   readonly writeChunk?: number;
   /** Writes in flight per file before reading pauses (backpressure). @default 8 */
   readonly maxPendingWrites?: number;
+  /** @default no metrics */
+  readonly metrics?: MetricsSink;
 }
 
 const MAX_REJECTIONS_KEPT = 20;
+/** Newest pushes of one key read for the stateful rules. */
+export const MAX_KEY_HISTORY = 10_000;
 const RECORD_FIELDS = ['eventVersion', 'eventID', 'eventTime', 'eventSource', 'eventName', 'userIdentity'];
 
-export function emptyStats(source: string): FileStats {
+/** The counters of a file's stats, summed over the files of a run. */
+const COUNTERS = [
+  'records',
+  'indexed',
+  'skipped',
+  'rejected',
+  'duplicates',
+  'items',
+  'sshKeyPushes',
+  'findings',
+  'bytes',
+] as const;
+export type Counters = Pick<FileStats, (typeof COUNTERS)[number] | 'findingsByRule'>;
+
+export function emptyCounters(): Counters {
   return {
-    source,
-    status: 'indexed',
     records: 0,
     indexed: 0,
     skipped: 0,
     rejected: 0,
     duplicates: 0,
     items: 0,
+    sshKeyPushes: 0,
+    findings: 0,
     bytes: 0,
-    rejections: [],
+    findingsByRule: {},
   };
+}
+
+/** Adds `from` into `into`. */
+export function addCounters(into: Counters, from: Counters): void {
+  for (const k of COUNTERS) into[k] += from[k];
+  for (const [rule, n] of Object.entries(from.findingsByRule) as [RuleId, number][]) {
+    into.findingsByRule[rule] = (into.findingsByRule[rule] ?? 0) + n;
+  }
+}
+
+export function emptyStats(source: string): FileStats {
+  return { source, status: 'indexed', ...emptyCounters(), rejections: [] };
 }
 
 function looksLikeRecord(value: JsonObject): boolean {
   return RECORD_FIELDS.some((f) => Object.hasOwn(value, f));
 }
 
+interface Push {
+  readonly event: IndexedEvent;
+  readonly timeMs: number;
+  readonly hits: Hit[];
+}
+
 /** Processes one log file. Never throws: failures are in `status`/`error` of the result. */
 export async function processLogFile(
   input: AsyncIterable<Uint8Array>,
   ctx: ProcessContext,
-  writer: ItemWriter,
+  store: IndexStore,
 ): Promise<FileStats> {
   const stats = emptyStats(ctx.source);
+  const metrics = ctx.metrics ?? NO_METRICS;
   const now = ctx.now ?? Date.now;
   const expiresAt = expiresAtFor(now(), ctx.settings.retentionDays);
   const seen = ctx.seen ?? new Set<string>();
@@ -95,6 +149,7 @@ export async function processLogFile(
   const scan: ScanSummary = { digest: false, bytes: 0, gzip: false };
 
   const written: string[] = [];
+  const pushes: Push[] = [];
   let buffer: TableItem[] = [];
   const pending: Promise<void>[] = [];
   let writeError: unknown;
@@ -104,7 +159,7 @@ export async function processLogFile(
     const batch = buffer;
     buffer = [];
     pending.push(
-      writer.write(batch).then(
+      store.write(batch).then(
         () => {
           stats.items += batch.length;
         },
@@ -121,6 +176,7 @@ export async function processLogFile(
     if (stats.rejections.length < MAX_REJECTIONS_KEPT) stats.rejections.push({ index, reason });
   };
 
+  // phase 1: stream the records
   try {
     for await (const raw of readLogRecords(input, {}, scan)) {
       if (writeError !== undefined) break;
@@ -167,7 +223,8 @@ export async function processLogFile(
         reject(raw.index, extraction.reason);
         continue;
       }
-      const { event, timeMs } = extraction;
+      const { timeMs } = extraction;
+      let { event } = extraction;
       if (seen.has(event.eventID)) {
         stats.duplicates++;
         continue;
@@ -175,6 +232,12 @@ export async function processLogFile(
       seen.add(event.eventID);
       written.push(event.eventID);
       stats.indexed++;
+      if (isKeyPush(event)) {
+        const hits = statelessHits(event, ctx.settings.detection);
+        event = { ...event, findings: hits.map((h) => h.rule) };
+        pushes.push({ event, timeMs, hits });
+        continue;
+      }
       buffer.push(...buildItems(event, timeMs, { expiresAt }));
       if (buffer.length >= chunkSize) await flush();
     }
@@ -189,11 +252,89 @@ export async function processLogFile(
   if (writeError === undefined) await flush();
   await Promise.all(pending);
   stats.bytes = scan.bytes;
+
+  // phase 2: SSH key pushes, then the rules (salvaged pushes of a damaged file too)
+  if (writeError === undefined && pushes.length > 0) {
+    try {
+      await detect(pushes, ctx, store, stats, metrics, expiresAt);
+    } catch (error) {
+      writeError = error;
+    }
+  }
+
   if (writeError !== undefined) {
     // Not all of this file's events are stored: let another file (or a retry) write them again.
     for (const id of written) seen.delete(id);
     stats.status = 'failed';
     stats.error ??= asTrailwatchError(writeError, ctx.source);
   }
+  metrics.count('RecordsRead', stats.records);
+  metrics.count('RecordsRejected', stats.rejected);
+  metrics.count('EventsIndexed', stats.indexed);
+  metrics.count('SshKeyPushes', stats.sshKeyPushes);
+  metrics.count(stats.status === 'failed' ? 'FilesFailed' : 'FilesProcessed', 1);
   return stats;
+}
+
+async function detect(
+  pushes: Push[],
+  ctx: ProcessContext,
+  store: IndexStore,
+  stats: FileStats,
+  metrics: MetricsSink,
+  expiresAt?: number,
+): Promise<void> {
+  // the key-index items last: a push visible in its key's partition has all its other items
+  const items = pushes.flatMap((p) =>
+    buildItems(p.event, p.timeMs, expiresAt === undefined ? {} : { expiresAt }),
+  );
+  const keyItems = items.filter((i) => i.kind === 'key');
+  await store.write(items.filter((i) => i.kind !== 'key'));
+  await store.write(keyItems);
+  stats.items += items.length;
+  stats.sshKeyPushes += pushes.length;
+
+  const record = async (event: IndexedEvent, timeMs: number, hit: Hit): Promise<void> => {
+    if (await recordFinding(store, event, timeMs, hit, expiresAt)) {
+      stats.findings++;
+      stats.findingsByRule[hit.rule] = (stats.findingsByRule[hit.rule] ?? 0) + 1;
+      metrics.finding(hit.rule);
+    }
+  };
+
+  const own = new Map(pushes.map((p) => [p.event.eventID, p]));
+  for (const p of pushes) for (const hit of p.hits) await record(p.event, p.timeMs, hit);
+
+  const fingerprints = new Set(
+    pushes.map((p) => p.event.ssh?.fingerprint).filter((f): f is string => f !== undefined),
+  );
+  for (const fingerprint of fingerprints) {
+    const history = (
+      await store.readPartition(keys.sshKey(fingerprint), { consistent: true, limit: MAX_KEY_HISTORY })
+    ).map(itemToEvent);
+    const byId = new Map(history.map((e) => [e.eventID, e]));
+    for (const [eventID, hits] of statefulHits(history, ctx.settings.detection)) {
+      const mine = own.get(eventID);
+      for (const hit of hits) {
+        if (mine) {
+          await record(mine.event, mine.timeMs, hit);
+          continue;
+        }
+        // another file's push: its items list the rule only once the finding is fully recorded
+        const known = byId.get(eventID);
+        if (!known || known.findings.includes(hit.rule)) continue;
+        const full = await readEvent(store, eventID);
+        const event = full ?? known;
+        const timeMs = parseTime(event.eventTime);
+        if (timeMs !== undefined) await record(event, timeMs, hit);
+      }
+    }
+  }
+}
+
+/** The full summary of an event (all IDs, for its partitions), from its event item. */
+async function readEvent(store: FindingStore, eventID: string): Promise<IndexedEvent | undefined> {
+  const items = await store.readPartition(keys.event(eventID), { consistent: true, limit: 10 });
+  const item = items.find((i) => i.sk === EVENT_SK);
+  return item ? itemToEvent(item) : undefined;
 }

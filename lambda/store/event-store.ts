@@ -10,12 +10,14 @@ import {
   BatchWriteCommand,
   type BatchWriteCommandOutput,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError, StoreWriteError } from '../core/errors';
 import { EVENT_SK, keys, sortKeyRange, type TableItem } from '../core/items';
-import type { ItemWriter } from '../core/pipeline';
+import type { IndexStore } from '../core/pipeline';
 import { TABLE_SCHEMA } from '../core/table-schema';
 
 /**
@@ -55,6 +57,8 @@ export interface QueryOptions {
   readonly nowMs?: number;
   /** Read the whole partition, whatever its sort keys (event items); the time range is ignored. */
   readonly wholePartition?: boolean;
+  /** Strongly consistent read. @default false */
+  readonly consistent?: boolean;
 }
 
 export interface QueryPage {
@@ -99,7 +103,7 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
   });
 }
 
-export class EventStore implements ItemWriter {
+export class EventStore implements IndexStore {
   readonly tableName: string;
   readonly client: DynamoDBDocumentClient;
   readonly metrics: WriteMetrics = { requests: 0, retriedItems: 0, throttles: 0 };
@@ -180,6 +184,84 @@ export class EventStore implements ItemWriter {
     }
   }
 
+  /** Runs one request, retrying throttling and server errors with the same bounded backoff as batches. */
+  private async withRetries<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.metrics.requests++;
+        return await fn();
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.maxAttempts) {
+          throw this.writeError(
+            `${what} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${describe(error)}`,
+            error,
+          );
+        }
+        this.metrics.throttles++;
+        const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+        await this.sleep(Math.floor(this.random() * ceiling));
+      }
+    }
+  }
+
+  async putItem(item: TableItem): Promise<void> {
+    await this.withRetries('PutItem', () =>
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: item })),
+    );
+  }
+
+  async putItemIfAbsent(item: TableItem): Promise<boolean> {
+    try {
+      await this.withRetries('PutItem', () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void> {
+    if (values.length === 0) return;
+    try {
+      await this.withRetries('UpdateItem', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { [TABLE_SCHEMA.partitionKey]: pk, [TABLE_SCHEMA.sortKey]: sk },
+            UpdateExpression: 'ADD #attr :values',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#attr': attribute, '#pk': TABLE_SCHEMA.partitionKey },
+            ExpressionAttributeValues: { ':values': new Set(values) },
+          }),
+        ),
+      );
+    } catch (error) {
+      // the item is gone (past its TTL): there is nothing to mark, and no stub item is created
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async readPartition(
+    pk: string,
+    options: { consistent?: boolean; limit?: number } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const { items } = await this.query(pk, {
+      wholePartition: true,
+      ...(options.consistent ? { consistent: true } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    });
+    return items;
+  }
+
   /** One page of a partition, newest first, within the time range. */
   async queryPage(pk: string, options: QueryOptions = {}): Promise<QueryPage> {
     const range = sortKeyRange(options.sinceMs, options.untilMs);
@@ -206,6 +288,7 @@ export class EventStore implements ItemWriter {
             ExpressionAttributeValues: { ':pk': pk, ':from': range.from, ':to': range.to, ':now': now },
           }),
       ScanIndexForward: options.newestFirst === false,
+      ...(options.consistent ? { ConsistentRead: true } : {}),
       ...(options.limit !== undefined ? { Limit: options.limit } : {}),
       ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
     };
@@ -326,6 +409,11 @@ export class EventStore implements ItemWriter {
     }
     return true;
   }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  const e = error instanceof StoreWriteError ? error.cause : error;
+  return (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
 
 function dedupeByKey(items: readonly TableItem[]): TableItem[] {

@@ -1,18 +1,51 @@
 import type { TableItem } from '../../lambda/core/items';
-import type { ItemWriter } from '../../lambda/core/pipeline';
+import type { IndexStore } from '../../lambda/core/pipeline';
 
-/** Collects items by key, as a table would (a second write of a key replaces the first). */
-export class CollectingWriter implements ItemWriter {
+/**
+ * An in-memory implementation of trailwatch's own store interface (not of DynamoDB's API), for unit
+ * tests of the pure pipeline: items by key, a second write of a key replaces the first.
+ */
+export class MemoryStore implements IndexStore {
   readonly items = new Map<string, TableItem>();
   writes = 0;
 
-  async write(items: readonly TableItem[]): Promise<void> {
-    this.writes++;
-    for (const item of items) this.items.set(`${item.pk}|${item.sk}`, item);
+  private static key(pk: string, sk: string): string {
+    return `${pk}|${sk}`;
   }
 
+  async write(items: readonly TableItem[]): Promise<void> {
+    this.writes++;
+    for (const item of items) this.items.set(MemoryStore.key(item.pk, item.sk), structuredClone(item));
+  }
+
+  async putItem(item: TableItem): Promise<void> {
+    await this.write([item]);
+  }
+
+  async putItemIfAbsent(item: TableItem): Promise<boolean> {
+    if (this.items.has(MemoryStore.key(item.pk, item.sk))) return false;
+    await this.write([item]);
+    return true;
+  }
+
+  async addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void> {
+    const item = this.items.get(MemoryStore.key(pk, sk));
+    if (!item) return;
+    const current = item[attribute];
+    const set = new Set<string>(current instanceof Set ? (current as Set<string>) : []);
+    for (const v of values) set.add(v);
+    this.items.set(MemoryStore.key(pk, sk), { ...item, [attribute]: set });
+  }
+
+  async readPartition(pk: string, options: { limit?: number } = {}): Promise<Record<string, unknown>[]> {
+    return this.partition(pk).slice(0, options.limit ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** A partition, newest first (sort keys descending). */
   partition(pk: string): TableItem[] {
-    return [...this.items.values()].filter((i) => i.pk === pk).sort((a, b) => (a.sk < b.sk ? 1 : -1));
+    return [...this.items.values()]
+      .filter((i) => i.pk === pk)
+      .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
   }
 
   events(): TableItem[] {

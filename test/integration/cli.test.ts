@@ -60,7 +60,16 @@ describe('trailwatch CLI on the embedded store', () => {
         .every((l) => /ec2-records-one-per-line\.json: record #\d+ rejected: missing eventTime$/.test(l)),
     ).toBe(true);
     const [summary] = r.json();
-    expect(summary).toMatchObject({ files: 14, filesFailed: 0, findings: 0 });
+    expect(summary).toMatchObject({ files: 14, filesFailed: 0 });
+    // the Stratus detonations and Panther tests, plus the hand-written root file's push
+    expect(summary?.findingsByRule).toEqual({
+      'ssh-invalid-key': 1,
+      'ssh-push-denied': 1,
+      'ssh-serial-console': 3,
+      'ssh-key-multi-instance': 6,
+      'ssh-key-multi-principal': 6,
+    });
+    expect(summary?.findings).toBe(17);
     for (const k of ['files', 'filesFailed', 'records', 'indexed', 'skipped', 'findings'])
       expect(summary).toHaveProperty(k, expect.any(Number));
     expect(summary?.indexed).toBeGreaterThan(100);
@@ -115,7 +124,7 @@ describe('trailwatch CLI on the embedded store', () => {
         accessKeyId: 'AKIAGM9ZC9KUL0AYEVUM',
       },
       ssh: { osUser: 'ec2-user', fingerprint: STRATUS_KEY, keyType: 'ED25519', keyBits: 256 },
-      findings: [],
+      findings: ['ssh-key-multi-instance', 'ssh-key-multi-principal'],
     });
   });
 
@@ -221,6 +230,58 @@ describe('trailwatch CLI on the embedded store', () => {
       record: { eventID: string };
     }>();
     expect(json?.record.eventID).toBe('0968cbec-f8df-43f3-94ba-b451aad083ed');
+  });
+
+  it('findings: newest first, as a table and as NDJSON finding lines with the CONTRACT fields', async () => {
+    const table = await run('findings');
+    expect(table.code).toBe(0);
+    expect(table.out.split('\n')[0]).toMatch(/^TIME\s+RULE\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL$/);
+    expect(table.out).toMatch(/^2024-11-26T15:35:23Z\s+ssh-serial-console\s+i-/m);
+    expect(table.out).toMatch(/17 finding\(s\), newest first\.$/);
+    const lines = (await run('findings', '--json')).json<Record<string, unknown>>();
+    expect(lines).toHaveLength(17);
+    for (const f of lines)
+      for (const k of ['rule', 'eventID', 'eventTime', 'principalArn', 'detail']) expect(f).toHaveProperty(k);
+    const times = lines.map((f) => f.eventTime as string);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(lines.find((f) => f.rule === 'ssh-push-denied')).toMatchObject({
+      eventID: '3ad527a2-8799-4561-8def-963a6dcdbbb5',
+      eventTime: '2025-01-13T20:46:57Z',
+      instanceId: 'i-abcdef01234567890',
+      principalArn: 'arn:aws:sts::111122223333:assumed-role/SampleRole/bobson.dugnutt',
+      detail: 'failed with AccessDenied',
+    });
+    expect(lines.find((f) => f.rule === 'ssh-serial-console')).toMatchObject({ fingerprint: STRATUS_KEY });
+  });
+
+  it('findings --rule, --since/--until, --limit', async () => {
+    const serial = (await run('findings', '--rule', 'ssh-serial-console', '--json')).json();
+    expect(serial.map((f) => f.rule)).toEqual([
+      'ssh-serial-console',
+      'ssh-serial-console',
+      'ssh-serial-console',
+    ]);
+    const august = (await run('findings', '--since', '2024-08-01', '--until', '2024-08-02', '--json')).json();
+    expect(august.length).toBe(6);
+    expect((await run('findings', '--limit', '2', '--json')).json()).toHaveLength(2);
+    const unknown = await run('findings', '--rule', 'ssh-bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--rule: unknown rule 'ssh-bogus'; rules: ssh-root-identity, /);
+  });
+
+  it('ingest counts new findings by rule, and none when the same files come again', async () => {
+    const again = await run('ingest', join(CLOUDTRAIL, 'stratus'), '--json');
+    expect(again.json()[0]).toMatchObject({ findings: 0, findingsByRule: {} });
+    const human = await run('ingest', join(CLOUDTRAIL, 'stratus'));
+    expect(human.out).toMatch(/SSH key pushes: 6; new findings: 0$/m);
+  });
+
+  it('ingest takes the rule settings as options and validates them', async () => {
+    const bad = await run('ingest', dir, '--allowed-ssh-cidrs', '10.0.0.0/8,office');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--allowed-ssh-cidrs: 'office' is not an IPv4 or IPv6 CIDR/);
+    const strict = await run('ingest', dir, '--allowed-ssh-cidrs', '10.0.0.0/8', '--json');
+    expect(strict.json()[0]).toMatchObject({ findingsByRule: { 'ssh-source-ip': 1 } });
   });
 
   it('event: an unknown ID is exit 1 with the ID and the store named', async () => {

@@ -7,13 +7,13 @@ import { type FileStats, processLogFile } from '../../lambda/core/pipeline';
 import { DEFAULT_SETTINGS, type Settings } from '../../lambda/core/settings';
 import { CORPUS, describeWithCorpus, FIXTURES } from '../helpers/corpus';
 import { ACCOUNT, chunks, ec2Call, keyPush, logFile, newEventId } from '../helpers/records';
-import { CollectingWriter } from '../helpers/writer';
+import { MemoryStore } from '../helpers/writer';
 
 const NOW = Date.UTC(2026, 10, 24);
 
 async function run(
   data: Buffer,
-  writer = new CollectingWriter(),
+  writer = new MemoryStore(),
   settings: Settings = DEFAULT_SETTINGS,
   seen?: Set<string>,
 ): Promise<FileStats> {
@@ -24,7 +24,7 @@ async function run(
   );
 }
 
-async function runFile(path: string, writer: CollectingWriter, seen?: Set<string>): Promise<FileStats> {
+async function runFile(path: string, writer: MemoryStore, seen?: Set<string>): Promise<FileStats> {
   return processLogFile(
     createReadStream(path),
     { source: `file://${path}`, settings: DEFAULT_SETTINGS, now: () => NOW, ...(seen ? { seen } : {}) },
@@ -32,7 +32,7 @@ async function runFile(path: string, writer: CollectingWriter, seen?: Set<string
   );
 }
 
-function eventIds(writer: CollectingWriter): string[] {
+function eventIds(writer: MemoryStore): string[] {
   return writer.events().map((e) => e.eventID as string);
 }
 
@@ -47,7 +47,7 @@ describe('processing a log file', () => {
       ec2Call('PutObject', { eventSource: 's3.amazonaws.com' }),
       ec2Call('GetSecretValue', { eventSource: 'secretsmanager.amazonaws.com' }),
     ];
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     const stats = await run(logFile([...other, ...wanted]), writer);
     expect(stats).toMatchObject({ status: 'indexed', records: 5, indexed: 3, skipped: 2, rejected: 0 });
     expect(eventIds(writer).sort()).toEqual(wanted.map((r) => r.eventID).sort());
@@ -59,16 +59,16 @@ describe('processing a log file', () => {
       readOnly: true,
       errorCode: 'Client.UnauthorizedOperation',
     });
-    const off = new CollectingWriter();
+    const off = new MemoryStore();
     await run(logFile([ok, denied]), off);
     expect(eventIds(off)).toEqual([denied.eventID]);
-    const on = new CollectingWriter();
+    const on = new MemoryStore();
     await run(logFile([ok, denied]), on, { ...DEFAULT_SETTINGS, includeReadOnly: true });
     expect(eventIds(on).sort()).toEqual([ok.eventID, denied.eventID].sort());
   });
 
   it('trims eventName before comparing it (CONTRACT: "SendSSHPublicKey " exists in the wild)', async () => {
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     await run(logFile([keyPush({ eventName: 'SendSSHPublicKey ' })]), writer);
     const [event] = writer.events();
     expect(event?.eventName).toBe('SendSSHPublicKey');
@@ -89,7 +89,7 @@ describe('processing a log file', () => {
         accountId: ACCOUNT,
       },
     });
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     const stats = await run(logFile([future]), writer);
     expect(stats.indexed).toBe(1);
     expect(writer.partition(keys.instance('i-0123456789abcdef0'))).toHaveLength(1);
@@ -99,7 +99,7 @@ describe('processing a log file', () => {
     const a = ec2Call('StopInstances', {
       requestParameters: { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } },
     });
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     const seen = new Set<string>();
     const first = await run(logFile([a, a, ec2Call('StartInstances')]), writer, DEFAULT_SETTINGS, seen);
     expect(first).toMatchObject({ indexed: 2, duplicates: 1 });
@@ -119,7 +119,7 @@ describe('processing a log file', () => {
       'invictus',
       '218007301253_CloudTrail_us-east-1_20230710T1215Z_YMDRJwtmC82bUwAo.json',
     );
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     const seen = new Set<string>();
     const plain = await runFile(base, writer, seen);
     const size = writer.items.size;
@@ -130,7 +130,7 @@ describe('processing a log file', () => {
   });
 
   it('indexes a denied push whose only instance reference is the ARN in errorMessage (real, Panther)', async () => {
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     await runFile(join(FIXTURES, 'cloudtrail', 'panther', 'ec2-records-one-per-line.json'), writer);
     const denied = writer.items.get(`${keys.event('3ad527a2-8799-4561-8def-963a6dcdbbb5')}|EVENT`);
     expect(denied).toMatchObject({
@@ -145,7 +145,7 @@ describe('processing a log file', () => {
   });
 
   it('rejects records without a usable eventTime, with the reason, and indexes the rest (real, Panther)', async () => {
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     const stats = await runFile(
       join(FIXTURES, 'cloudtrail', 'panther', 'ec2-records-one-per-line.json'),
       writer,
@@ -159,8 +159,8 @@ describe('processing a log file', () => {
   it('gives a record without eventID (old formats) a stable synthetic ID', async () => {
     const old = ec2Call('StopInstances');
     delete old.eventID;
-    const w1 = new CollectingWriter();
-    const w2 = new CollectingWriter();
+    const w1 = new MemoryStore();
+    const w2 = new MemoryStore();
     await run(logFile([old]), w1);
     await run(logFile([old]), w2);
     expect(eventIds(w1)).toEqual(eventIds(w2));
@@ -197,7 +197,7 @@ describe('processing a log file', () => {
   it('keeps what it salvaged from a damaged file and reports the file failed', async () => {
     const a = JSON.stringify(ec2Call('StopInstances'));
     const b = JSON.stringify(ec2Call('StartInstances'));
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     const stats = await run(Buffer.from(`{"Records":[${a} ${b}]}`), writer);
     expect(stats.status).toBe('failed');
     expect(stats.error).toBeInstanceOf(MalformedLogFileError);
@@ -206,11 +206,11 @@ describe('processing a log file', () => {
   });
 
   it('fails the file when the writer fails, never reporting it indexed', async () => {
-    const failing = {
-      async write(): Promise<void> {
+    const failing = new (class extends MemoryStore {
+      override async write(): Promise<void> {
         throw new StoreWriteError('gave up writing 5 item(s) after 10 attempts', 'table t');
-      },
-    };
+      }
+    })();
     const stats = await processLogFile(
       chunks(logFile([keyPush()])),
       { source: 's3://b/k', settings: DEFAULT_SETTINGS },
@@ -234,7 +234,7 @@ describe('the real corpus', () => {
   }
 
   it('indexes every fixture file, with items about 1 KB typical and far below 400 KB at most', async () => {
-    const writer = new CollectingWriter();
+    const writer = new MemoryStore();
     const seen = new Set<string>();
     for (const file of allFixtureFiles(join(FIXTURES, 'cloudtrail'))) {
       const stats = await runFile(file, writer, seen);
@@ -248,7 +248,7 @@ describe('the real corpus', () => {
 
   describeWithCorpus('Elastic and AWS documentation records (read from ../shared, not copied)', () => {
     it('reads the documentation SendSSHPublicKey: trailing space, SSHKey.publicKey shape, placeholder instance ID', async () => {
-      const writer = new CollectingWriter();
+      const writer = new MemoryStore();
       await runFile(
         join(CORPUS, 'awsdocs', 'records', 'amazon-ec2-user-guide__monitor-with-cloudtrail__L104.json'),
         writer,
@@ -262,7 +262,7 @@ describe('the real corpus', () => {
     });
 
     it('reads the Elastic SendSSHPublicKey whose key ends with a comment and a newline', async () => {
-      const writer = new CollectingWriter();
+      const writer = new MemoryStore();
       await runFile(
         join(
           CORPUS,

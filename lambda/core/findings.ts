@@ -1,0 +1,125 @@
+import type { IndexedEvent } from './event';
+import { principalName } from './identity';
+import { EVENT_SK, indexPartitions, keys, type TableItem } from './items';
+import type { Hit, RuleId } from './rules';
+import { TABLE_SCHEMA } from './table-schema';
+import { sortableTime } from './time';
+
+/**
+ * Findings: one per (rule, event), recorded once however often a file is delivered or retried.
+ *
+ * | item               | pk                 | sk                                   |
+ * | ------------------ | ------------------ | ------------------------------------ |
+ * | finding (all)      | `FINDINGS`         | `<ISO time>#<eventID>#<rule>`        |
+ * | finding (by rule)  | `FINDINGS#<rule>`  | `<ISO time>#<eventID>`               |
+ *
+ * The `FINDINGS` item is the once-only marker: it is written with a condition that it does not exist
+ * yet, and only the write that creates it counts (and emits the metric).
+ */
+export interface Finding {
+  readonly rule: RuleId;
+  readonly eventID: string;
+  readonly eventTime: string;
+  readonly eventName: string;
+  readonly instanceId?: string;
+  readonly principalArn: string;
+  readonly fingerprint?: string;
+  readonly detail: string;
+  readonly accountId?: string;
+  readonly awsRegion?: string;
+  readonly sourceIPAddress?: string;
+  readonly osUser?: string;
+}
+
+export const FINDING_ATTRIBUTE = 'findings';
+
+export function findingOf(event: IndexedEvent, hit: Hit): Finding {
+  return {
+    rule: hit.rule,
+    eventID: event.eventID,
+    eventTime: event.eventTime,
+    eventName: event.eventName,
+    ...(event.instanceIds[0] ? { instanceId: event.instanceIds[0] } : {}),
+    principalArn: principalName(event.principal),
+    ...(event.ssh?.fingerprint ? { fingerprint: event.ssh.fingerprint } : {}),
+    detail: hit.detail,
+    ...(event.accountId ? { accountId: event.accountId } : {}),
+    ...(event.awsRegion ? { awsRegion: event.awsRegion } : {}),
+    ...(event.sourceIPAddress ? { sourceIPAddress: event.sourceIPAddress } : {}),
+    ...(event.ssh?.osUser ? { osUser: event.ssh.osUser } : {}),
+  };
+}
+
+export function findingItems(
+  finding: Finding,
+  timeMs: number,
+  expiresAt?: number,
+): { marker: TableItem; byRule: TableItem } {
+  const ttl = expiresAt === undefined ? {} : { [TABLE_SCHEMA.timeToLiveAttribute]: expiresAt };
+  const time = sortableTime(timeMs);
+  return {
+    marker: {
+      pk: keys.findings(),
+      sk: `${time}#${finding.eventID}#${finding.rule}`,
+      kind: 'finding',
+      ...finding,
+      ...ttl,
+    },
+    byRule: {
+      pk: keys.findings(finding.rule),
+      sk: `${time}#${finding.eventID}`,
+      kind: 'finding',
+      ...finding,
+      ...ttl,
+    },
+  };
+}
+
+const FINDING_ONLY = new Set(['pk', 'sk', 'kind', TABLE_SCHEMA.timeToLiveAttribute]);
+
+export function itemToFinding(item: Readonly<Record<string, unknown>>): Finding {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!FINDING_ONLY.has(k)) out[k] = v;
+  return out as unknown as Finding;
+}
+
+/** The primitives of the store that recording findings needs. */
+export interface FindingStore {
+  /** Writes an item, replacing any with the same key. */
+  putItem(item: TableItem): Promise<void>;
+  /** Writes an item only when none has its key; true when this call created it. */
+  putItemIfAbsent(item: TableItem): Promise<boolean>;
+  /** Adds strings to a string-set attribute of an existing item (a missing item is left missing). */
+  addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void>;
+  /** Items of a partition, newest first, at most `limit`, strongly consistent when asked. */
+  readPartition(
+    pk: string,
+    options: { consistent?: boolean; limit?: number },
+  ): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * Records a finding, at most once per (rule, event):
+ * 1. the by-rule item (idempotent);
+ * 2. the marker, conditionally: only the call that creates it returns true (and the caller emits
+ *    the metric at once);
+ * 3. the rule is added to the event's `findings` set on its event item and every index item.
+ * Step 3 comes last, so an event whose items list the rule has had its marker written: a crash
+ * between 2 and 3 is repaired by the next delivery (the marker exists, no second metric).
+ */
+export async function recordFinding(
+  store: FindingStore,
+  event: IndexedEvent,
+  timeMs: number,
+  hit: Hit,
+  expiresAt?: number,
+): Promise<boolean> {
+  const finding = findingOf(event, hit);
+  const { marker, byRule } = findingItems(finding, timeMs, expiresAt);
+  await store.putItem(byRule);
+  const created = await store.putItemIfAbsent(marker);
+  const sk = `${sortableTime(timeMs)}#${event.eventID}`;
+  await store.addToStringSet(keys.event(event.eventID), EVENT_SK, FINDING_ATTRIBUTE, [hit.rule]);
+  for (const p of indexPartitions(event)) await store.addToStringSet(p.pk, sk, FINDING_ATTRIBUTE, [hit.rule]);
+  return created;
+}

@@ -1,0 +1,75 @@
+import type { IndexedEvent } from '../event';
+import { KEY_PUSH_EVENTS } from '../ssh';
+import { KeyHistory } from './key-history';
+import type { DetectionSettings, Rule, RuleId } from './rule';
+import { sshCrossAccount } from './ssh-cross-account';
+import { sshInvalidKey } from './ssh-invalid-key';
+import { sshKeyMultiInstance } from './ssh-key-multi-instance';
+import { sshKeyMultiPrincipal } from './ssh-key-multi-principal';
+import { sshPushDenied } from './ssh-push-denied';
+import { sshRootIdentity } from './ssh-root-identity';
+import { sshRootOsUser } from './ssh-root-os-user';
+import { sshSerialConsole } from './ssh-serial-console';
+import { sshSourceIp } from './ssh-source-ip';
+import { sshWeakKey } from './ssh-weak-key';
+
+export { KeyHistory } from './key-history';
+export * from './rule';
+
+/** Every rule, in CONTRACT order. */
+export const RULES: readonly Rule[] = [
+  sshRootIdentity,
+  sshRootOsUser,
+  sshWeakKey,
+  sshInvalidKey,
+  sshPushDenied,
+  sshSerialConsole,
+  sshKeyMultiInstance,
+  sshKeyMultiPrincipal,
+  sshSourceIp,
+  sshCrossAccount,
+];
+
+export interface Hit {
+  readonly rule: RuleId;
+  readonly detail: string;
+}
+
+/** The rules apply to SSH key pushes. */
+export function isKeyPush(event: IndexedEvent): boolean {
+  return KEY_PUSH_EVENTS.has(event.eventName);
+}
+
+/** Verdicts of the rules that need nothing but the push itself. */
+export function statelessHits(push: IndexedEvent, settings: DetectionSettings): Hit[] {
+  if (!isKeyPush(push)) return [];
+  const hits: Hit[] = [];
+  for (const rule of RULES) {
+    if (rule.stateful) continue;
+    const v = rule.evaluate(push, { settings });
+    if (v.fires) hits.push({ rule: rule.id, detail: v.detail });
+  }
+  return hits;
+}
+
+/**
+ * Verdicts of the stateful rules on every known push of one key. A pure function of the set of
+ * pushes: whatever order they were delivered in, the same pushes give the same hits.
+ */
+export function statefulHits(
+  pushes: readonly IndexedEvent[],
+  settings: DetectionSettings,
+): Map<string, Hit[]> {
+  const history = new KeyHistory(pushes);
+  const out = new Map<string, Hit[]>();
+  for (const { event } of history.pushes) {
+    const hits: Hit[] = [];
+    for (const rule of RULES) {
+      if (!rule.stateful) continue;
+      const v = rule.evaluate(event, { settings, history });
+      if (v.fires) hits.push({ rule: rule.id, detail: v.detail });
+    }
+    if (hits.length > 0) out.set(event.eventID, hits);
+  }
+  return out;
+}

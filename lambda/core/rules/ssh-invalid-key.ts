@@ -1,0 +1,20 @@
+import { fire, PASS, type Rule } from './rule';
+
+/** EC2 Instance Connect accepts RSA and ED25519 public keys only. */
+const ACCEPTED_TYPES = new Set(['RSA', 'ED25519']);
+
+/** Key material that is not an SSH public key, or of a type Instance Connect does not accept. */
+export const sshInvalidKey: Rule = {
+  id: 'ssh-invalid-key',
+  title: 'key material that is not an SSH public key, or not RSA/ED25519',
+  falsePositives: 'tooling that probes the API with junk keys; redacted or synthetic test data',
+  stateful: false,
+  evaluate(push) {
+    const s = push.ssh;
+    if (!s?.fingerprint) return PASS; // no key material in the record (a denied call without parameters)
+    if (!s.keyValid) return fire(`not an SSH public key: ${s.keyError ?? 'unparseable'}`);
+    if (s.keyType && !ACCEPTED_TYPES.has(s.keyType))
+      return fire(`${s.keyType} key: EC2 Instance Connect accepts RSA and ED25519 only`);
+    return PASS;
+  },
+};

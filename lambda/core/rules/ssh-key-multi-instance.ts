@@ -1,0 +1,44 @@
+import { reachedInstance } from './key-history';
+import { fire, PASS, type Rule } from './rule';
+
+/**
+ * The same key reached N or more distinct instances within the window (default 2 in 60 minutes):
+ * lateral movement with one key. Only successful pushes count. The verdict on a push considers every
+ * window of the configured length that contains it, so it does not depend on the order pushes arrive.
+ */
+export const sshKeyMultiInstance: Rule = {
+  id: 'ssh-key-multi-instance',
+  title: 'the same key reaching several instances within a short window',
+  falsePositives:
+    'an operator or a script connecting to a fleet with one key; raise the threshold or shorten the window',
+  stateful: true,
+  evaluate(push, { settings, history }) {
+    if (!history || !push.ssh?.fingerprint || !reachedInstance(push)) return PASS;
+    const own = history.pushes.find((p) => p.event.eventID === push.eventID);
+    if (!own) return PASS;
+    const window = settings.multiInstanceWindowMinutes * 60_000;
+    const nearby = history
+      .within(own.timeMs - window, own.timeMs + window)
+      .filter((p) => reachedInstance(p.event));
+    // every window [start, start + window] that contains the push starts at a nearby push at or before it
+    for (const start of nearby) {
+      if (start.timeMs > own.timeMs) break;
+      const instances = new Set<string>();
+      for (const p of nearby) {
+        if (p.timeMs < start.timeMs) continue;
+        if (p.timeMs > start.timeMs + window) break;
+        for (const id of p.event.instanceIds) instances.add(id);
+      }
+      if (
+        instances.size >= settings.multiInstanceThreshold &&
+        own.event.instanceIds.some((id) => instances.has(id))
+      ) {
+        const list = [...instances].sort();
+        return fire(
+          `key reached ${list.length} instances within ${settings.multiInstanceWindowMinutes} minutes: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''}`,
+        );
+      }
+    }
+    return PASS;
+  },
+};

@@ -1,0 +1,15 @@
+import { isRoot } from '../identity';
+import { fire, PASS, type Rule } from './rule';
+
+/** The account root user pushed a key: root should never be used for day-to-day access. */
+export const sshRootIdentity: Rule = {
+  id: 'ssh-root-identity',
+  title: 'a key pushed by the account root user',
+  falsePositives: 'break-glass procedures that use root on purpose',
+  stateful: false,
+  evaluate(push) {
+    return isRoot(push.principal)
+      ? fire(`pushed by the root user of account ${push.principal.accountId ?? push.accountId ?? '?'}`)
+      : PASS;
+  },
+};
