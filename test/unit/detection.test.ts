@@ -206,6 +206,11 @@ describe('findings exactly once', () => {
       EventsIndexed: 4,
       SshKeyPushes: 3,
     });
+    const failed = new RecordingMetrics();
+    const source = { source: 's3://b/k', settings: DEFAULT_SETTINGS, metrics: failed };
+    await processLogFile(chunks(Buffer.from('not json')), source, new MemoryStore());
+    expect(failed.counts).toMatchObject({ FilesFailed: 1 });
+    expect(failed.counts.FilesProcessed).toBeUndefined();
   });
 });
 
