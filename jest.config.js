@@ -1,4 +1,7 @@
-/** Test tiers: `unit` (pure code, fixtures) and `integration` (the CLI and store on dynalite). */
+/**
+ * Test tiers: `unit` (pure code, fixtures), `infra` (the CDK stack: Template assertions, cdk-nag,
+ * cfn-lint) and `integration` (the handler, the store and the CLI on dynalite and s3rver).
+ */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
@@ -7,6 +10,7 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
   ],
 };

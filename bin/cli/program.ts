@@ -362,8 +362,12 @@ async function loadRecord(
       }
     }
     if (source.startsWith('s3://')) {
-      const { readS3Object } = await import('./s3');
-      const record = await findRecord(await readS3Object(source, io.env), eventID);
+      const { parseS3Url, S3ObjectReader, createS3Client } = await import('../../lambda/s3-objects');
+      const { bucket, key } = parseS3Url(source);
+      const record = await findRecord(
+        await new S3ObjectReader(createS3Client(io.env)).read(bucket, key),
+        eventID,
+      );
       return record ? { record } : { problem: `the record is no longer in ${source}` };
     }
     return { problem: `unknown source ${source}` };

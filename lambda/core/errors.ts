@@ -59,6 +59,12 @@ export class UsageError extends TrailwatchError {}
 /** A file or object could not be read (missing, permission denied, deleted before it was read). */
 export class InputReadError extends TrailwatchError {}
 
+/** An SQS message that is not an S3 (or CloudTrail) notification. */
+export class InvalidMessageError extends TrailwatchError {}
+
+/** A message some of whose files failed: it must be redelivered (and, in the end, dead-lettered). */
+export class MessageFailedError extends TrailwatchError {}
+
 /** Turns anything thrown into a TrailwatchError that names `source`, keeping the original as cause. */
 export function asTrailwatchError(error: unknown, source?: string): TrailwatchError {
   if (error instanceof TrailwatchError) return source ? error.withSource(source) : error;

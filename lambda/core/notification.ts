@@ -1,0 +1,159 @@
+import { asTrailwatchError, InvalidMessageError, MessageFailedError, type TrailwatchError } from './errors';
+import { field, isObject, text } from './json';
+import type { MetricsSink } from './metrics';
+import { type FileStats, type IndexStore, processLogFile } from './pipeline';
+import { classifyKey, decodeEventKey, type KeyKind, skipReason } from './s3-key';
+import type { Settings } from './settings';
+
+/**
+ * One SQS message announcing delivered log files, from S3 event notifications (what the stack sets
+ * up), the same wrapped in SNS, or CloudTrail's own SNS notification (`s3Bucket`, `s3ObjectKey[]`).
+ */
+
+export interface AnnouncedObject {
+  readonly bucket: string;
+  /** Decoded key (S3 event notifications URL-encode it, with `+` for a space). */
+  readonly key: string;
+  /** Size when announced. */
+  readonly size?: number;
+}
+
+export type Notification =
+  | { readonly kind: 'test' }
+  | { readonly kind: 'objects'; readonly objects: readonly AnnouncedObject[] };
+
+const MAX_OBJECTS_PER_MESSAGE = 1000;
+
+/** @throws InvalidMessageError when the body is not a notification of one of the known kinds */
+export function parseNotification(body: string): Notification {
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    throw new InvalidMessageError(`message body is not JSON (${JSON.stringify(body.slice(0, 60))}…)`);
+  }
+  // SNS envelope (a topic between S3 or CloudTrail and the queue, without raw delivery)
+  if (field(message, 'Type') === 'Notification' && typeof field(message, 'Message') === 'string') {
+    try {
+      message = JSON.parse(field(message, 'Message') as string);
+    } catch {
+      throw new InvalidMessageError('SNS notification whose Message is not JSON');
+    }
+  }
+  if (field(message, 'Event') === 's3:TestEvent') return { kind: 'test' };
+
+  const records = field(message, 'Records');
+  if (Array.isArray(records)) {
+    const objects: AnnouncedObject[] = [];
+    for (const r of records.slice(0, MAX_OBJECTS_PER_MESSAGE)) {
+      if (field(r, 'eventSource') !== 'aws:s3')
+        throw new InvalidMessageError('Records of the message are not S3 event notifications');
+      if (!text(r, 'eventName')?.startsWith('ObjectCreated:')) continue;
+      const s3 = field(r, 's3');
+      const bucket = text(field(s3, 'bucket'), 'name');
+      const rawKey = field(field(s3, 'object'), 'key');
+      if (!bucket || typeof rawKey !== 'string')
+        throw new InvalidMessageError('S3 event notification without bucket name or object key');
+      const size = field(field(s3, 'object'), 'size');
+      objects.push({ bucket, key: decodeEventKey(rawKey), ...(typeof size === 'number' ? { size } : {}) });
+    }
+    return { kind: 'objects', objects };
+  }
+
+  // CloudTrail's SNS notification of a delivered file
+  const ctBucket = text(message, 's3Bucket');
+  const ctKeys = field(message, 's3ObjectKey');
+  if (ctBucket && Array.isArray(ctKeys)) {
+    return {
+      kind: 'objects',
+      objects: ctKeys
+        .filter((k): k is string => typeof k === 'string')
+        .slice(0, MAX_OBJECTS_PER_MESSAGE)
+        .map((key) => ({ bucket: ctBucket, key })),
+    };
+  }
+  throw new InvalidMessageError(
+    isObject(message) ? 'message is not an S3 event notification' : 'message body is not a JSON object',
+  );
+}
+
+/** Reads an object as a stream of chunks. */
+export interface ObjectReader {
+  read(bucket: string, key: string): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** Structured log lines (Powertools Logger fits). */
+export interface Log {
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+export interface NotificationDeps {
+  readonly reader: ObjectReader;
+  readonly store: IndexStore;
+  readonly settings: Settings;
+  readonly metrics?: MetricsSink;
+  readonly log?: Log;
+}
+
+export interface ObjectOutcome {
+  readonly object: AnnouncedObject;
+  readonly kind: KeyKind;
+  readonly stats?: FileStats;
+  readonly error?: TrailwatchError;
+}
+
+/**
+ * Processes one message: every announced log file is read and indexed; digests, Insights files,
+ * folder markers and other keys are skipped; a test event is acknowledged.
+ * @throws MessageFailedError naming every file that failed, after the others were processed, so
+ *   that the message is redelivered (and, after its retries, lands in the dead-letter queue).
+ */
+export async function processNotification(body: string, deps: NotificationDeps): Promise<ObjectOutcome[]> {
+  const notification = parseNotification(body);
+  if (notification.kind === 'test') {
+    deps.log?.info('S3 test event acknowledged');
+    return [];
+  }
+  const outcomes: ObjectOutcome[] = [];
+  for (const object of notification.objects) {
+    const kind = classifyKey(object.key, object.size);
+    const source = `s3://${object.bucket}/${object.key}`;
+    if (kind !== 'log') {
+      deps.log?.info('skipped', { source, reason: skipReason(kind) });
+      outcomes.push({ object, kind });
+      continue;
+    }
+    try {
+      const body = await deps.reader.read(object.bucket, object.key);
+      const stats = await processLogFile(
+        body,
+        { source, settings: deps.settings, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
+        deps.store,
+      );
+      logStats(deps.log, stats);
+      outcomes.push({ object, kind, stats, ...(stats.error ? { error: stats.error } : {}) });
+    } catch (error) {
+      const e = asTrailwatchError(error, source);
+      deps.metrics?.count('FilesFailed', 1);
+      deps.log?.error('file failed', { source, error: e.describe() });
+      outcomes.push({ object, kind, error: e });
+    }
+  }
+  const failed = outcomes.filter((o) => o.error);
+  if (failed.length > 0) {
+    throw new MessageFailedError(
+      `${failed.length} of ${outcomes.length} file(s) failed: ${failed.map((o) => o.error?.describe()).join('; ')}`,
+    );
+  }
+  return outcomes;
+}
+
+function logStats(log: Log | undefined, stats: FileStats): void {
+  if (!log) return;
+  const { rejections, error, ...counts } = stats;
+  if (error) log.error('file failed', { ...counts, error: error.describe(), rejections });
+  else if (stats.rejected > 0) log.warn('file indexed with rejected records', { ...counts, rejections });
+  else log.info('file indexed', counts);
+}

@@ -1,0 +1,61 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { UsageError } from './core/errors';
+import { type NotificationDeps, processNotification } from './core/notification';
+import { settingsFromEnv } from './core/settings';
+import { createMetrics, PowertoolsMetricsSink } from './powertools-metrics';
+import { S3ObjectReader } from './s3-objects';
+import { EventStore } from './store/event-store';
+
+/**
+ * The ingest function: SQS messages announcing CloudTrail log files → the pipeline. It only adapts
+ * the event: each message is processed by `processNotification`, and messages that failed are
+ * reported back (partial batch response) so SQS redelivers them, then dead-letters them.
+ */
+
+/** Environment variable naming the table (set by the stack). */
+export const TABLE_ENV = 'TABLE_NAME';
+
+const logger = new Logger({ serviceName: 'trailwatch' });
+const metrics = createMetrics();
+const processor = new BatchProcessor(EventType.SQS);
+
+let deps: NotificationDeps | undefined;
+
+/** Built on first use, so that a misconfiguration fails the invocation with a message that says what to fix. */
+function dependencies(): NotificationDeps {
+  if (deps) return deps;
+  const tableName = process.env[TABLE_ENV];
+  if (!tableName) throw new UsageError('is not set: the function needs the name of its table', TABLE_ENV);
+  deps = {
+    reader: new S3ObjectReader(),
+    store: new EventStore({ tableName }),
+    settings: settingsFromEnv(process.env),
+    metrics: new PowertoolsMetricsSink(metrics),
+    log: logger,
+  };
+  return deps;
+}
+
+async function recordHandler(record: SQSRecord): Promise<void> {
+  logger.appendKeys({ messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
+  try {
+    await processNotification(record.body, dependencies());
+  } catch (error) {
+    // the message goes back to the queue; after maxReceiveCount attempts, to the dead-letter queue
+    logger.error('message failed', { error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    logger.removeKeys(['messageId', 'receiveCount']);
+  }
+}
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  logger.addContext(context);
+  try {
+    return await processPartialResponse(event, recordHandler, processor, { context });
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}

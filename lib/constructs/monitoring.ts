@@ -1,0 +1,208 @@
+import { type CfnResource, Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  FINDING_METRIC,
+  METRICS_NAMESPACE,
+  type OperationalMetric,
+  RULE_DIMENSION,
+} from '../../lambda/core/metrics';
+import { RULES } from '../../lambda/core/rules';
+import { acknowledge } from '../acknowledge';
+
+export interface MonitoringProps {
+  readonly function: IFunction;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  /**
+   * E-mail address subscribed to the alarm topic (it must confirm the subscription).
+   * @default no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Alarm when no log file was processed for this long (a stopped or deleted trail is an attack signal).
+   * @default Duration.minutes(120)
+   */
+  readonly noLogFilesFor?: Duration;
+}
+
+function metric(
+  name: OperationalMetric | typeof FINDING_METRIC,
+  period: Duration,
+  dimensionsMap?: Record<string, string>,
+): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    statistic: 'Sum',
+    period,
+    ...(dimensionsMap ? { dimensionsMap } : {}),
+  });
+}
+
+/**
+ * One SNS topic (KMS-encrypted, TLS-only) that every alarm notifies: one alarm per suspicious SSH
+ * key rule, and operational alarms (dead letters, function errors, no log file processed). Plus a
+ * dashboard of files, events, findings, errors and queue depth.
+ */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly ruleAlarms: Alarm[] = [];
+  readonly deadLetterAlarm: Alarm;
+  readonly errorAlarm: Alarm;
+  readonly noLogFilesAlarm: Alarm;
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const key = new Key(this, 'TopicKey', {
+      enableKeyRotation: true,
+      description: 'trailwatch alarm topic encryption',
+    });
+    // CloudWatch alarms publish to the encrypted topic
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'trailwatch alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) {
+      const subscription = this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+      acknowledge(
+        subscription.node.defaultChild as CfnResource,
+        'Serverless-SNSRedrivePolicy',
+        'An e-mail that cannot be delivered is lost to SNS, not to the operator: every alarm stays in ALARM state in CloudWatch and on the dashboard.',
+      );
+    }
+    const notify = new SnsAction(this.topic);
+
+    const five = Duration.minutes(5);
+    for (const rule of RULES) {
+      const alarm = new Alarm(this, `Rule-${rule.id}`, {
+        alarmName: `trailwatch ${rule.id}`,
+        alarmDescription: `Suspicious SSH key push: ${rule.title}. List them: trailwatch findings --rule ${rule.id} --since 1h --table <TableName>`,
+        metric: metric(FINDING_METRIC, five, { [RULE_DIMENSION]: rule.id }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(notify);
+      this.ruleAlarms.push(alarm);
+    }
+
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetters', {
+      alarmName: 'trailwatch dead-letter queue not empty',
+      alarmDescription:
+        'Log files failed all their retries and were not indexed. Inspect and redrive the dead-letter queue (README: Operations).',
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: five,
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.errorAlarm = new Alarm(this, 'FunctionErrors', {
+      alarmName: 'trailwatch ingest function errors',
+      alarmDescription: 'The ingest function failed (whole batches, timeouts, crashes). See its log group.',
+      metric: props.function.metricErrors({ period: five, statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const quiet = props.noLogFilesFor ?? Duration.minutes(120);
+    this.noLogFilesAlarm = new Alarm(this, 'NoLogFiles', {
+      alarmName: 'trailwatch no log file processed',
+      alarmDescription: `No CloudTrail log file was processed for ${quiet.toMinutes()} minutes: the trail may be stopped or deleted, or delivery is broken.`,
+      metric: metric('FilesProcessed', quiet),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    for (const a of [this.deadLetterAlarm, this.errorAlarm, this.noLogFilesAlarm]) a.addAlarmAction(notify);
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
+    const graph = (title: string, left: IMetric[], right: IMetric[] = []): GraphWidget =>
+      new GraphWidget({ title, left, right, width: 12, height: 6 });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '# trailwatch\nFindings: `trailwatch findings --table <TableName>`. Alarms notify the topic in the stack output `AlarmTopicArn`.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Suspicious SSH key findings by rule',
+        RULES.map((r) => metric(FINDING_METRIC, five, { [RULE_DIMENSION]: r.id }).with({ label: r.id })),
+      ),
+      graph(
+        'SSH key pushes and findings',
+        [metric('SshKeyPushes', five)],
+        [metric(FINDING_METRIC, five).with({ label: 'findings (all rules)' })],
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph('Log files', [metric('FilesProcessed', five), metric('FilesFailed', five)]),
+      graph('Records', [
+        metric('RecordsRead', five),
+        metric('EventsIndexed', five),
+        metric('RecordsRejected', five),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Ingest function',
+        [props.function.metricErrors({ period: five }), props.function.metricThrottles({ period: five })],
+        [props.function.metricDuration({ period: five, statistic: 'p99' })],
+      ),
+      graph(
+        'Queues',
+        [
+          props.queue.metricApproximateNumberOfMessagesVisible({
+            period: five,
+            statistic: 'Maximum',
+            label: 'waiting',
+          }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: five,
+            statistic: 'Maximum',
+            label: 'dead letters',
+          }),
+        ],
+        [
+          new MathExpression({
+            expression: 'age / 60',
+            usingMetrics: {
+              age: props.queue.metricApproximateAgeOfOldestMessage({ period: five, statistic: 'Maximum' }),
+            },
+            label: 'oldest message (minutes)',
+            period: five,
+          }),
+        ],
+      ),
+    );
+  }
+}

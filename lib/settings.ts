@@ -1,0 +1,154 @@
+import type { Node } from 'constructs';
+import { UsageError } from '../lambda/core/errors';
+import {
+  parseBoolean,
+  parseCidrs,
+  parseList,
+  parseRetentionDays,
+  parseWholeNumber,
+} from '../lambda/core/settings';
+
+/**
+ * The stack's settings, from CDK context (`cdk.json` or `-c key=value`). Read and validated before
+ * any construct is built, so that a wrong value fails `cdk synth` with a message that names the
+ * setting and says what it takes.
+ */
+export interface TrailwatchSettings {
+  /** E-mail address subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
+  /** Source networks SSH key pushes may come from (`ssh-source-ip`); empty turns the rule off. */
+  readonly allowedSshCidrs: readonly string[];
+  /** Days index items are kept; 0 keeps them forever. */
+  readonly retentionDays: number;
+  /** Index successful read-only calls too. */
+  readonly includeReadOnly: boolean;
+  /** Use an existing trail's bucket: no trail and no bucket are created. */
+  readonly existingBucketName?: string;
+  /** Create an organization trail (from the management or delegated administrator account). */
+  readonly organizationTrail: boolean;
+  /** The organization ID (`o-…`), required with `organizationTrail` for the bucket policy. */
+  readonly organizationId?: string;
+  /** Also log EBS direct API data events (ebs.amazonaws.com); data events cost money. */
+  readonly ebsDataEvents: boolean;
+  /** Alarm when no log file was processed for this long. */
+  readonly noLogFilesAlarmMinutes: number;
+  /** Concurrent function instances the queue may drive. */
+  readonly maxConcurrency: number;
+  /** OS users of `ssh-root-os-user`. */
+  readonly privilegedOsUsers?: readonly string[];
+}
+
+export const CONTEXT = {
+  alarmEmail: 'trailwatch:alarmEmail',
+  allowedSshCidrs: 'trailwatch:allowedSshCidrs',
+  retentionDays: 'trailwatch:retentionDays',
+  includeReadOnly: 'trailwatch:includeReadOnly',
+  existingBucketName: 'trailwatch:existingBucketName',
+  organizationTrail: 'trailwatch:organizationTrail',
+  organizationId: 'trailwatch:organizationId',
+  ebsDataEvents: 'trailwatch:ebsDataEvents',
+  noLogFilesAlarmMinutes: 'trailwatch:noLogFilesAlarmMinutes',
+  maxConcurrency: 'trailwatch:maxConcurrency',
+  privilegedOsUsers: 'trailwatch:privilegedOsUsers',
+} as const;
+
+/** A setting that cannot be used; the message says which and how to fix it. */
+export class SettingsError extends Error {
+  constructor(key: string, problem: string) {
+    super(`${key}: ${problem}. Set it in cdk.json ("context") or with -c ${key}=…`);
+    this.name = 'SettingsError';
+  }
+}
+
+const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+
+function asText(value: unknown, key: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value.trim() || undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(',');
+  throw new SettingsError(key, `expected a string, got ${JSON.stringify(value)}`);
+}
+
+/** Runs a parser from the runtime settings, turning its UsageError into a SettingsError for `key`. */
+function parsed<T>(key: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof UsageError) throw new SettingsError(key, error.message);
+    throw error;
+  }
+}
+
+/** Reads and validates the settings from a construct node's context. @throws SettingsError */
+export function readSettings(node: Node): TrailwatchSettings {
+  const get = (key: string): string | undefined => asText(node.tryGetContext(key), key);
+
+  const alarmEmail = get(CONTEXT.alarmEmail);
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
+    throw new SettingsError(CONTEXT.alarmEmail, `'${alarmEmail}' is not an e-mail address`);
+
+  const existingBucketName = get(CONTEXT.existingBucketName);
+  if (existingBucketName !== undefined && !BUCKET_NAME.test(existingBucketName)) {
+    throw new SettingsError(
+      CONTEXT.existingBucketName,
+      `'${existingBucketName}' is not a valid S3 bucket name`,
+    );
+  }
+
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = get(key);
+    return v === undefined ? fallback : parsed(key, () => parseBoolean(v, key));
+  };
+  const organizationTrail = bool(CONTEXT.organizationTrail, false);
+  const organizationId = get(CONTEXT.organizationId);
+  if (organizationTrail && existingBucketName !== undefined) {
+    throw new SettingsError(
+      CONTEXT.organizationTrail,
+      `an organization trail is created by this stack, but with ${CONTEXT.existingBucketName} no trail is created; remove one of the two`,
+    );
+  }
+  if (organizationTrail && (organizationId === undefined || !ORG_ID.test(organizationId))) {
+    throw new SettingsError(
+      CONTEXT.organizationId,
+      `an organization trail needs the organization ID (o- and 10 to 32 lower-case letters or digits) for its bucket policy, got ${organizationId === undefined ? 'nothing' : `'${organizationId}'`}`,
+    );
+  }
+
+  const cidrs = get(CONTEXT.allowedSshCidrs);
+  const days = get(CONTEXT.retentionDays);
+  const minutes = get(CONTEXT.noLogFilesAlarmMinutes);
+  const concurrency = get(CONTEXT.maxConcurrency);
+  const users = get(CONTEXT.privilegedOsUsers);
+  return {
+    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+    allowedSshCidrs:
+      cidrs === undefined
+        ? []
+        : parsed(CONTEXT.allowedSshCidrs, () => parseCidrs(cidrs, CONTEXT.allowedSshCidrs)),
+    retentionDays:
+      days === undefined
+        ? 365
+        : parsed(CONTEXT.retentionDays, () => parseRetentionDays(days, CONTEXT.retentionDays)),
+    includeReadOnly: bool(CONTEXT.includeReadOnly, false),
+    ...(existingBucketName !== undefined ? { existingBucketName } : {}),
+    organizationTrail,
+    ...(organizationTrail && organizationId !== undefined ? { organizationId } : {}),
+    ebsDataEvents: bool(CONTEXT.ebsDataEvents, false),
+    noLogFilesAlarmMinutes:
+      minutes === undefined
+        ? 120
+        : parsed(CONTEXT.noLogFilesAlarmMinutes, () =>
+            parseWholeNumber(minutes, CONTEXT.noLogFilesAlarmMinutes, 15, 1440),
+          ),
+    maxConcurrency:
+      concurrency === undefined
+        ? 5
+        : parsed(CONTEXT.maxConcurrency, () =>
+            parseWholeNumber(concurrency, CONTEXT.maxConcurrency, 2, 1000),
+          ),
+    ...(users !== undefined ? { privilegedOsUsers: parseList(users) } : {}),
+  };
+}

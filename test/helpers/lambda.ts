@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/**
+ * What the Lambda service hands a function: a context, and SQS events as the event source mapping
+ * builds them from queue messages. (The shapes of the aws-lambda type definitions, not an AWS API.)
+ */
+export function lambdaContext(timeoutMs = 300_000): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'trailwatch-ingest',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:trailwatch-ingest',
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/trailwatch-ingest',
+    logStreamName: '2026/11/24/[$LATEST]test',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function sqsRecord(body: string, receiveCount = 1): SQSRecord {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: randomUUID(),
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: String(Date.now()),
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:trailwatch-ingest',
+    awsRegion: 'us-east-1',
+  };
+}
+
+export function sqsEvent(...bodies: string[]): SQSEvent {
+  return { Records: bodies.map((b) => sqsRecord(b)) };
+}
+
+/** The body of an S3 event notification for new objects, with keys URL-encoded as S3 writes them. */
+export function s3Notification(bucket: string, ...objects: { key: string; size?: number }[]): string {
+  return JSON.stringify({
+    Records: objects.map((o) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventTime: new Date().toISOString(),
+      eventName: 'ObjectCreated:Put',
+      userIdentity: { principalId: 'AWS:AROAEXAMPLE:regionalDeliverySession' },
+      requestParameters: { sourceIPAddress: '192.0.2.1' },
+      responseElements: { 'x-amz-request-id': 'EXAMPLE', 'x-amz-id-2': 'EXAMPLE' },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'trailwatch',
+        bucket: { name: bucket, ownerIdentity: { principalId: 'EXAMPLE' }, arn: `arn:aws:s3:::${bucket}` },
+        object: {
+          key: encodeURIComponent(o.key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+          size: o.size ?? 1234,
+          eTag: 'abc',
+          sequencer: '0055AED6DCD90281E5',
+        },
+      },
+    })),
+  });
+}
+
+/** The message S3 sends when notifications are set up. */
+export function s3TestEvent(bucket: string): string {
+  return JSON.stringify({
+    Service: 'Amazon S3',
+    Event: 's3:TestEvent',
+    Time: new Date().toISOString(),
+    Bucket: bucket,
+    RequestId: 'X',
+    HostId: 'Y',
+  });
+}
