@@ -210,17 +210,18 @@ describe('the stack, default settings (a new trail and bucket)', () => {
 
   it('grants the function least privilege: log files under AWSLogs/, this table, this queue, its own logs', () => {
     const fn = template.findResources('AWS::Lambda::Function') as Resources;
-    const role = ((fn[fnId]?.Properties?.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] ??
-      [])[0] as string;
+    const roleRef = fn[fnId]?.Properties?.Role as { 'Fn::GetAtt': string[] } | undefined;
+    const role = roleRef?.['Fn::GetAtt'][0] as string;
     const roles = template.findResources('AWS::IAM::Role') as Resources;
     expect(roles[role]?.Properties?.ManagedPolicyArns).toBeUndefined();
     const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter((p) =>
       ((p.Properties?.Roles as { Ref: string }[]) ?? []).some((r) => r.Ref === role),
     );
     expect(policies).toHaveLength(1);
-    const statements = (
-      (policies[0]?.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement ?? []
-    ).map((s) => ({
+    const document = policies[0]?.Properties?.PolicyDocument as
+      | { Statement: Record<string, unknown>[] }
+      | undefined;
+    const statements = (document?.Statement ?? []).map((s) => ({
       Action: s.Action,
       Resource: s.Resource,
     }));
