@@ -1,6 +1,7 @@
 /**
  * Test tiers: `unit` (pure code, fixtures), `infra` (the CDK stack: Template assertions, cdk-nag,
- * cfn-lint) and `integration` (the handler, the store and the CLI on dynalite and s3rver).
+ * cfn-lint), `integration` (the handler, the store and the CLI on dynalite and s3rver) and `deploy`
+ * (cdk deploy onto moto_server).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
@@ -12,5 +13,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.test.ts'] },
   ],
 };

@@ -38,6 +38,7 @@ export class TrailwatchStack extends Stack {
     const timeout = Duration.minutes(5);
     const ingest = new IngestQueue(this, 'Ingest', {
       bucket: logs.bucket,
+      ...(logs.ownBucketArn ? { ownBucketArn: logs.ownBucketArn } : {}),
       prefix: LOG_PREFIX,
       visibilityTimeout: Duration.minutes(timeout.toMinutes() * 6),
     });
@@ -89,9 +90,9 @@ export class TrailwatchStack extends Stack {
       value: fn.function.functionName,
       description: 'The ingest function',
     });
-    if (logs.trail)
+    if (logs.trailArn)
       new CfnOutput(this, 'TrailArn', {
-        value: logs.trail.attrArn,
+        value: logs.trailArn,
         description: 'The trail this stack created',
       });
   }

@@ -52,8 +52,15 @@ export interface TrailLogsProps {
 export class TrailLogs extends Construct {
   /** The bucket the log files are delivered to. */
   readonly bucket: IBucket;
+  /**
+   * The ARN of a bucket this stack created, built from its fixed name rather than referenced, so
+   * that the queue policy S3 needs can exist before the bucket's notifications (no cycle).
+   */
+  readonly ownBucketArn?: string;
   /** The trail, when this stack created one. */
   readonly trail?: CfnTrail;
+  /** Its ARN, built from its name. */
+  readonly trailArn?: string;
 
   constructor(scope: Construct, id: string, props: TrailLogsProps = {}) {
     super(scope, id);
@@ -62,6 +69,13 @@ export class TrailLogs extends Construct {
       return;
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const stack = Stack.of(this);
+    // a fixed, account- and region-unique name: its ARN is known without referencing the bucket
+    const bucketName = `${stack.stackName
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 24)}-logs-${stack.account}-${stack.region}`;
+    this.ownBucketArn = stack.formatArn({ service: 's3', region: '', account: '', resource: bucketName });
     const accessLogs = new Bucket(this, 'AccessLogs', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
@@ -73,6 +87,7 @@ export class TrailLogs extends Construct {
       removalPolicy,
     });
     const bucket = new Bucket(this, 'Bucket', {
+      bucketName,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -97,9 +112,9 @@ export class TrailLogs extends Construct {
     this.bucket = bucket;
 
     // Only this trail may write: its ARN, built from its name (the trail itself needs the policy first).
-    const stack = Stack.of(this);
     const trailName = `${stack.stackName}-trail`;
     const trailArn = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: trailName });
+    this.trailArn = trailArn;
     const cloudtrail = new ServicePrincipal('cloudtrail.amazonaws.com');
     const onlyThisTrail = { 'aws:SourceArn': trailArn };
     bucket.addToResourcePolicy(

@@ -121,38 +121,56 @@ describe('the stack, default settings (a new trail and bucket)', () => {
     });
   });
 
-  it('announces new AWSLogs/…json.gz objects on the queue', () => {
-    template.hasResourceProperties('Custom::S3BucketNotifications', {
-      BucketName: { Ref: bucket },
-      NotificationConfiguration: {
-        QueueConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            QueueArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
-            Filter: {
-              Key: {
-                FilterRules: [
-                  { Name: 'suffix', Value: '.json.gz' },
-                  { Name: 'prefix', Value: 'AWSLogs/' },
-                ],
+  it('announces new AWSLogs/…json.gz objects on the queue, as bucket configuration, once S3 may send', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        BucketName: 'trailwatch-logs-123456789012-us-east-1',
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              Event: 's3:ObjectCreated:*',
+              Queue: { 'Fn::GetAtt': [queueId, 'Arn'] },
+              Filter: {
+                S3Key: {
+                  Rules: [
+                    { Name: 'prefix', Value: 'AWSLogs/' },
+                    { Name: 'suffix', Value: '.json.gz' },
+                  ],
+                },
               },
             },
-          },
-        ],
+          ],
+        },
       },
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^IngestQueuePolicy')]),
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({
+          {
             Effect: 'Allow',
             Principal: { Service: 's3.amazonaws.com' },
-            Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-            Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucket, 'Arn'] } } },
-          }),
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+            Condition: {
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':s3:::trailwatch-logs-123456789012-us-east-1'],
+                  ],
+                },
+              },
+              StringEquals: { 'aws:SourceAccount': '123456789012' },
+            },
+          },
         ]),
       },
     });
+    // no custom resource (and no Lambda) needed for an own bucket
+    expect(template.findResources('Custom::S3BucketNotifications')).toEqual({});
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toEqual([fnId]);
   });
 
   it('has an encrypted, TLS-only queue with a redrive policy to an encrypted dead-letter queue', () => {
@@ -374,7 +392,8 @@ describe('the stack, default settings (a new trail and bucket)', () => {
     expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: dlqId });
     expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: topicId });
     expect(outputs.FunctionName?.Value).toEqual({ Ref: fnId });
-    expect(outputs.TrailArn?.Value).toEqual({ 'Fn::GetAtt': [trail.id, 'Arn'] });
+    expect(outputs.TrailArn?.Value).toEqual(trailArn);
+    expect(trail.id).toMatch(/^TrailLogsTrail/);
   });
 });
 
