@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { extractPrincipal, type Principal } from './identity';
-import { entry, field, type JsonObject, text } from './json';
+import { field, type JsonObject, type Mutable, setDefined, text } from './json';
 import { bound, boundOpt, LIMITS } from './limits';
 import { extractResourceIds } from './resource-ids';
 import { isReadOnly } from './select';
@@ -76,29 +76,31 @@ export function extractEvent(record: JsonObject, raw: string | Buffer, source?: 
   const ids = extractResourceIds(record);
   const ssh = extractSshPush(eventName, record);
 
-  const event: IndexedEvent = {
+  // built by assignment, optional fields only when present: this runs for every indexed event
+  const event: Mutable<IndexedEvent> = {
     eventID,
     eventTime: formatTime(timeMs),
     eventSource: bound(text(record, 'eventSource') ?? '', LIMITS.eventSource),
     eventName,
-    ...entry('eventType', boundOpt(text(record, 'eventType'), LIMITS.name)),
-    ...entry('awsRegion', boundOpt(text(record, 'awsRegion'), LIMITS.region)),
-    ...entry(
-      'accountId',
-      boundOpt(text(record, 'recipientAccountId') ?? principal.accountId, LIMITS.accountId),
-    ),
     readOnly: isReadOnly(record),
-    ...entry('errorCode', boundOpt(text(record, 'errorCode'), LIMITS.errorCode)),
-    ...entry('errorMessage', boundOpt(text(record, 'errorMessage'), LIMITS.errorMessage)),
     instanceIds: ids.instanceIds,
     resourceIds: ids.resourceIds,
-    ...(ids.truncated ? { idsTruncated: true } : {}),
     principal,
-    ...entry('sourceIPAddress', boundOpt(text(record, 'sourceIPAddress'), LIMITS.sourceIp)),
-    ...entry('userAgent', boundOpt(text(record, 'userAgent'), LIMITS.userAgent)),
-    ...(ssh ? { ssh } : {}),
     findings: [],
-    ...entry('source', boundOpt(source, LIMITS.source)),
   };
+  setDefined(event, 'eventType', boundOpt(text(record, 'eventType'), LIMITS.name));
+  setDefined(event, 'awsRegion', boundOpt(text(record, 'awsRegion'), LIMITS.region));
+  setDefined(
+    event,
+    'accountId',
+    boundOpt(text(record, 'recipientAccountId') ?? principal.accountId, LIMITS.accountId),
+  );
+  setDefined(event, 'errorCode', boundOpt(text(record, 'errorCode'), LIMITS.errorCode));
+  setDefined(event, 'errorMessage', boundOpt(text(record, 'errorMessage'), LIMITS.errorMessage));
+  if (ids.truncated) event.idsTruncated = true;
+  setDefined(event, 'sourceIPAddress', boundOpt(text(record, 'sourceIPAddress'), LIMITS.sourceIp));
+  setDefined(event, 'userAgent', boundOpt(text(record, 'userAgent'), LIMITS.userAgent));
+  setDefined(event, 'ssh', ssh);
+  setDefined(event, 'source', boundOpt(source, LIMITS.source));
   return { ok: true, event, timeMs };
 }

@@ -1,4 +1,4 @@
-import { field, isObject, text } from './json';
+import { field, isObject, type Mutable, setDefined, text } from './json';
 import { bound, boundOpt, LIMITS } from './limits';
 
 /**
@@ -30,17 +30,35 @@ interface ParsedArn {
   readonly resource: string;
 }
 
-function parseArn(arn: string | undefined): ParsedArn | undefined {
-  if (!arn?.startsWith('arn:')) return undefined;
+/**
+ * A small cache for what is derived from ARNs: a log file names the same few principals over and
+ * over, and every event needs its principal's ARN taken apart several times.
+ */
+function memo<T>(compute: (arn: string) => T): (arn: string | undefined) => T | undefined {
+  const cache = new Map<string, T>();
+  return (arn) => {
+    if (arn === undefined) return undefined;
+    let value = cache.get(arn);
+    if (value === undefined && !cache.has(arn)) {
+      if (cache.size >= 1024) cache.clear();
+      value = compute(arn);
+      cache.set(arn, value);
+    }
+    return value;
+  };
+}
+
+const parseArn = memo((arn: string): ParsedArn | undefined => {
+  if (!arn.startsWith('arn:')) return undefined;
   const parts = arn.split(':');
   if (parts.length < 6) return undefined;
-  return {
+  return Object.freeze({
     partition: parts[1] ?? '',
     service: parts[2] ?? '',
     account: parts[4] ?? '',
     resource: parts.slice(5).join(':'),
-  };
-}
+  });
+});
 
 /** Role and session from an `assumed-role/Role/Session` ARN resource (session may be missing). */
 function assumedRoleParts(resource: string): { role?: string; session?: string } {
@@ -56,6 +74,76 @@ function assumedRoleParts(resource: string): { role?: string; session?: string }
 function lastSegment(resource: string): string | undefined {
   const seg = resource.slice(resource.lastIndexOf('/') + 1);
   return seg || undefined;
+}
+
+/** What a principal's ARN says by itself: account, and user, role or session names. */
+type ArnNames = Pick<Principal, 'accountId' | 'userName' | 'roleName' | 'sessionName'>;
+
+function namesFromArn(arn: string | undefined): ArnNames {
+  return cachedNamesFromArn(arn) ?? {};
+}
+
+const cachedNamesFromArn = memo((arn: string): ArnNames => Object.freeze(computeNamesFromArn(arn)));
+
+function computeNamesFromArn(arn: string): ArnNames {
+  const parsed = parseArn(arn);
+  if (!parsed) return {};
+  const out: { accountId?: string; userName?: string; roleName?: string; sessionName?: string } = {};
+  if (parsed.account) out.accountId = bound(parsed.account, LIMITS.accountId);
+  const user = parsed.resource.startsWith('user/') || parsed.resource.startsWith('federated-user/');
+  if (user) out.userName = boundOpt(lastSegment(parsed.resource), LIMITS.name);
+  if (parsed.service === 'sts' && parsed.resource.startsWith('assumed-role/')) {
+    const { role, session } = assumedRoleParts(parsed.resource);
+    out.roleName = boundOpt(role, LIMITS.name);
+    out.sessionName = boundOpt(session, LIMITS.name);
+  }
+  return compact(out);
+}
+
+const ARN_NAMES = ['accountId', 'userName', 'roleName', 'sessionName'] as const;
+const ARN_NAME_SET: ReadonlySet<string> = new Set(ARN_NAMES);
+
+/** Stands for "the role of the session ARN, without a path" in a stored `sessionIssuerArn`. */
+export const SAME_ROLE = '=';
+
+/** `arn:<partition>:iam::<account>:role/<role>` of an assumed-role session ARN. */
+function roleArnOf(arn: string | undefined): string | undefined {
+  const parsed = parseArn(arn);
+  if (parsed?.service !== 'sts') return undefined;
+  const { role } = assumedRoleParts(parsed.resource);
+  return role ? `arn:${parsed.partition}:iam::${parsed.account}:role/${role}` : undefined;
+}
+
+/**
+ * The principal as stored in items: without what its ARN already says (account, user, role and
+ * session names; a session issuer that is the ARN's role without a path is stored as `=`). These
+ * are a good part of every item's size. `expandPrincipal` puts them back:
+ * `expandPrincipal(compactPrincipal(p))` equals `p` for every principal `extractPrincipal` returns.
+ */
+export function compactPrincipal(p: Principal): Principal {
+  const derived = namesFromArn(p.arn);
+  // copied key by key, skipping what is derived (no `delete`: this runs for every indexed event)
+  const out: Record<string, unknown> = {};
+  for (const k in p) {
+    const v = p[k as keyof Principal];
+    if (v === undefined || (ARN_NAME_SET.has(k) && v === derived[k as keyof ArnNames])) continue;
+    out[k] = v;
+  }
+  if (p.sessionIssuerArn !== undefined && p.sessionIssuerArn === roleArnOf(p.arn))
+    out.sessionIssuerArn = SAME_ROLE;
+  return out as Principal;
+}
+
+export function expandPrincipal(p: Principal): Principal {
+  const derived = namesFromArn(p.arn);
+  const out: Record<string, unknown> = { ...p };
+  for (const k of ARN_NAMES) if (out[k] === undefined && derived[k] !== undefined) out[k] = derived[k];
+  if (p.sessionIssuerArn === SAME_ROLE) {
+    const role = roleArnOf(p.arn);
+    if (role) out.sessionIssuerArn = role;
+    else delete out.sessionIssuerArn;
+  }
+  return out as Principal;
 }
 
 function compact<T extends object>(obj: T): T {
@@ -108,20 +196,28 @@ export function extractPrincipal(userIdentity: unknown): Principal {
   }
 
   const onBehalfOf = field(userIdentity, 'onBehalfOf');
-  const principal: Principal = {
-    type: boundOpt(type, LIMITS.name),
-    arn: boundOpt(arn, LIMITS.arn),
-    accountId: boundOpt(text(userIdentity, 'accountId') ?? (parsed?.account || undefined), LIMITS.accountId),
-    userName: boundOpt(userName, LIMITS.name),
-    accessKeyId: boundOpt(text(userIdentity, 'accessKeyId'), LIMITS.name),
-    sessionIssuerArn: boundOpt(issuerArn, LIMITS.arn),
-    principalId: boundOpt(principalId, LIMITS.name),
-    roleName: boundOpt(roleName, LIMITS.name),
-    sessionName: boundOpt(sessionName, LIMITS.name),
-    invokedBy: boundOpt(text(userIdentity, 'invokedBy'), LIMITS.name),
-    identityCenterUserId: boundOpt(text(onBehalfOf, 'userId'), LIMITS.name),
-  };
-  return compact(principal);
+  // whatever the ARN says and the record did not, whatever the type (so compact/expand round-trip)
+  const boundedArn = boundOpt(arn, LIMITS.arn);
+  const fromArn = namesFromArn(boundedArn);
+  const principal: Mutable<Principal> = {};
+  setDefined(principal, 'type', boundOpt(type, LIMITS.name));
+  setDefined(principal, 'arn', boundedArn);
+  setDefined(
+    principal,
+    'accountId',
+    boundOpt(text(userIdentity, 'accountId') ?? (parsed?.account || undefined), LIMITS.accountId) ??
+      fromArn.accountId,
+  );
+  setDefined(principal, 'userName', boundOpt(userName, LIMITS.name) ?? fromArn.userName);
+  setDefined(principal, 'accessKeyId', boundOpt(text(userIdentity, 'accessKeyId'), LIMITS.name));
+  // an issuer that is not an ARN is junk (and `=` has a meaning in stored items)
+  if (issuerArn?.startsWith('arn:')) principal.sessionIssuerArn = bound(issuerArn, LIMITS.arn);
+  setDefined(principal, 'principalId', boundOpt(principalId, LIMITS.name));
+  setDefined(principal, 'roleName', boundOpt(roleName, LIMITS.name) ?? fromArn.roleName);
+  setDefined(principal, 'sessionName', boundOpt(sessionName, LIMITS.name) ?? fromArn.sessionName);
+  setDefined(principal, 'invokedBy', boundOpt(text(userIdentity, 'invokedBy'), LIMITS.name));
+  setDefined(principal, 'identityCenterUserId', boundOpt(text(onBehalfOf, 'userId'), LIMITS.name));
+  return principal;
 }
 
 /** True for the account root user. */

@@ -1,8 +1,8 @@
 import type { IndexedEvent } from './event';
-import { principalLookupKeys } from './identity';
-import { bound, LIMITS } from './limits';
+import { compactPrincipal, expandPrincipal, type Principal, principalLookupKeys } from './identity';
+import { LIMITS } from './limits';
 import { TABLE_SCHEMA } from './table-schema';
-import { sortableTime } from './time';
+import { formatTime, sortableTime } from './time';
 
 /**
  * Single-table design (README "Table design"). Every access pattern is one `Query` on `pk`, newest
@@ -35,8 +35,10 @@ export interface TableItem {
 
 export const EVENT_SK = 'EVENT';
 
+const EVENT_PREFIX = 'EVENT#';
+
 export const keys = {
-  event: (eventID: string): string => `EVENT#${eventID}`,
+  event: (eventID: string): string => `${EVENT_PREFIX}${eventID}`,
   instance: (id: string): string => `INSTANCE#${id.toLowerCase()}`,
   user: (lookupKey: string): string => `USER#${lookupKey}`,
   resource: (id: string): string => `RESOURCE#${id.toLowerCase()}`,
@@ -72,8 +74,8 @@ export function expiresAtFor(nowMs: number, retentionDays: number): number | und
   return Math.floor(nowMs / 1000) + Math.round(retentionDays * 86_400);
 }
 
-function capIds(ids: readonly string[]): { ids: string[]; count?: number } {
-  if (ids.length <= LIMITS.idsPerIndexItem) return { ids: [...ids] };
+function capIds(ids: readonly string[]): { ids: readonly string[]; count?: number } {
+  if (ids.length <= LIMITS.idsPerIndexItem) return { ids };
   return { ids: ids.slice(0, LIMITS.idsPerIndexItem), count: ids.length };
 }
 
@@ -87,59 +89,126 @@ export function indexPartitions(event: IndexedEvent): { pk: string; kind: IndexK
   return out;
 }
 
+/**
+ * The summary fields an item copies from its event as they are (the rest are keys, lists, the
+ * principal and findings, handled one by one). Items are built by assignment, not spreads: this runs
+ * for every indexed event.
+ */
+const PLAIN_FIELDS = [
+  'eventSource',
+  'eventName',
+  'awsRegion',
+  'accountId',
+  'readOnly',
+  'errorCode',
+  'idsTruncated',
+  'sourceIPAddress',
+  'userAgent',
+  'ssh',
+] as const satisfies readonly (keyof IndexedEvent)[];
+/** Kept on the event item only: the error message, event type and log file (and the event time). */
+const EVENT_ITEM_FIELDS = ['eventTime', 'eventType', 'errorMessage', 'source'] as const;
+
+type ItemBody = Record<string, unknown>;
+
+function copyFields(from: IndexedEvent, into: ItemBody, fields: readonly (keyof IndexedEvent)[]): void {
+  for (const k of fields) {
+    const v = from[k];
+    if (v !== undefined) into[k] = v;
+  }
+}
+
 /** All items of one event: the event item first, then one index item per partition. */
 export function buildItems(event: IndexedEvent, timeMs: number, options: ItemOptions = {}): TableItem[] {
-  const ttl =
-    options.expiresAt === undefined ? {} : { [TABLE_SCHEMA.timeToLiveAttribute]: options.expiresAt };
   const partitions = indexPartitions(event);
+  const storedPrincipal = compactPrincipal(event.principal);
+  const ttlName = TABLE_SCHEMA.timeToLiveAttribute;
+
+  // eventID is in the keys: not stored again
+  const eventItem: ItemBody = { pk: keys.event(event.eventID), sk: EVENT_SK, kind: 'event' };
+  copyFields(event, eventItem, PLAIN_FIELDS);
+  copyFields(event, eventItem, EVENT_ITEM_FIELDS);
+  setFindingSet(eventItem, event.findings);
+  setNonEmpty(eventItem, 'instanceIds', event.instanceIds);
+  setNonEmpty(eventItem, 'resourceIds', event.resourceIds);
+  eventItem.principal = storedPrincipal;
+  if (options.expiresAt !== undefined) eventItem[ttlName] = options.expiresAt;
+
+  const items: TableItem[] = [eventItem as TableItem];
+  if (partitions.length === 0) return items;
   const sk = indexSortKey(timeMs, event.eventID);
-
-  const eventItem: TableItem = {
-    pk: keys.event(event.eventID),
-    sk: EVENT_SK,
-    kind: 'event',
-    ...withFindingSet(event),
-    ...ttl,
-  };
-
-  const indexBody = indexSummary(event);
-  const items: TableItem[] = [eventItem];
-  for (const p of partitions) items.push({ pk: p.pk, sk, kind: p.kind, ...indexBody, ...ttl });
+  const body = indexSummary(event, storedPrincipal);
+  for (const p of partitions) {
+    const item: ItemBody = { pk: p.pk, sk, kind: p.kind };
+    for (const k in body) item[k] = body[k];
+    if (options.expiresAt !== undefined) item[ttlName] = options.expiresAt;
+    items.push(item as TableItem);
+  }
   return items;
+}
+
+/** `into[key] = copy of list`, or nothing for an empty list (`itemToEvent` reads a missing list as empty). */
+function setNonEmpty(into: ItemBody, key: string, list: readonly string[]): void {
+  if (list.length > 0) into[key] = list.slice();
 }
 
 /**
  * `findings` is stored as a string set, so a finding recorded later is added atomically and
  * idempotently (`ADD findings :rule`); DynamoDB has no empty sets, so no findings means no attribute.
  */
-function withFindingSet<T extends { findings: readonly string[] }>(
-  event: T,
-): Omit<T, 'findings'> & { findings?: Set<string> } {
-  const { findings, ...rest } = event;
-  return findings.length > 0 ? { ...rest, findings: new Set(findings) } : rest;
+function setFindingSet(into: ItemBody, findings: readonly string[]): void {
+  if (findings.length > 0) into.findings = new Set(findings);
 }
 
 /**
  * The summary copied into index items: what a query prints, kept to about 1 KB at the 99th
  * percentile. The error message, event type, principal ID and log file stay on the event item only,
- * and the user agent is cut shorter.
+ * eventID and eventTime are in the sort key.
  */
-function indexSummary(event: IndexedEvent): Record<string, unknown> {
-  const { source: _source, errorMessage: _message, eventType: _type, principal, userAgent, ...rest } = event;
-  const { principalId: _id, ...principalSummary } = principal;
+function indexSummary(event: IndexedEvent, storedPrincipal: Principal): ItemBody {
+  const body: ItemBody = {};
+  copyFields(event, body, PLAIN_FIELDS);
+  setFindingSet(body, event.findings);
+  // without an ARN the principal ID is the only handle on the principal: keep it then
+  if (event.principal.arn && storedPrincipal.principalId !== undefined) {
+    const { principalId: _id, ...summary } = storedPrincipal;
+    body.principal = summary;
+  } else {
+    body.principal = storedPrincipal;
+  }
   const instances = capIds(event.instanceIds);
   const resources = capIds(event.resourceIds);
-  return {
-    ...withFindingSet(rest),
-    // without an ARN the principal ID is the only handle on the principal: keep it then
-    principal: principal.arn ? principalSummary : principal,
-    ...(userAgent !== undefined ? { userAgent: bound(userAgent, LIMITS.userAgentInIndex) } : {}),
-    instanceIds: instances.ids,
-    resourceIds: resources.ids,
-    ...(instances.count !== undefined ? { instanceCount: instances.count } : {}),
-    ...(resources.count !== undefined ? { resourceCount: resources.count } : {}),
-  };
+  setNonEmpty(body, 'instanceIds', instances.ids);
+  setNonEmpty(body, 'resourceIds', resources.ids);
+  if (instances.count !== undefined) body.instanceCount = instances.count;
+  if (resources.count !== undefined) body.resourceCount = resources.count;
+  return body;
 }
+
+/** The order of an event's fields in `--json` output. */
+const EVENT_FIELD_ORDER = [
+  'eventID',
+  'eventTime',
+  'eventSource',
+  'eventName',
+  'eventType',
+  'awsRegion',
+  'accountId',
+  'readOnly',
+  'errorCode',
+  'errorMessage',
+  'instanceIds',
+  'instanceCount',
+  'resourceIds',
+  'resourceCount',
+  'idsTruncated',
+  'principal',
+  'sourceIPAddress',
+  'userAgent',
+  'ssh',
+  'findings',
+  'source',
+] as const;
 
 const ITEM_ONLY_ATTRIBUTES = new Set([
   'pk',
@@ -154,14 +223,43 @@ const ITEM_ONLY_ATTRIBUTES = new Set([
 export function itemToEvent(
   item: Readonly<Record<string, unknown>>,
 ): IndexedEvent & { instanceCount?: number; resourceCount?: number } {
+  // eventID and eventTime come from the keys (index items store neither, event items no eventID)
+  const pk = String(item[TABLE_SCHEMA.partitionKey] ?? '');
+  const sk = String(item[TABLE_SCHEMA.sortKey] ?? '');
+  const hash = sk.indexOf('#');
+  const eventID = pk.startsWith(EVENT_PREFIX) ? pk.slice(EVENT_PREFIX.length) : sk.slice(hash + 1);
+  const skTime = hash > 0 ? Date.parse(sk.slice(0, hash)) : Number.NaN;
+  const eventTime =
+    typeof item.eventTime === 'string' ? item.eventTime : Number.isNaN(skTime) ? '' : formatTime(skTime);
+  // fields in one fixed order (DynamoDB returns attributes in any order), unknown ones last
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!ITEM_ONLY_ATTRIBUTES.has(k)) out[k] = v;
-  if (typeof item.instanceCount === 'number') out.instanceCount = item.instanceCount;
-  if (typeof item.resourceCount === 'number') out.resourceCount = item.resourceCount;
-  out.instanceIds ??= [];
-  out.resourceIds ??= [];
-  out.findings = findingList(item.findings);
-  out.principal ??= {};
+  for (const k of EVENT_FIELD_ORDER) {
+    switch (k) {
+      case 'eventID':
+        out.eventID = eventID;
+        break;
+      case 'eventTime':
+        out.eventTime = eventTime;
+        break;
+      case 'instanceIds':
+      case 'resourceIds':
+        out[k] = Array.isArray(item[k]) ? item[k] : [];
+        break;
+      case 'instanceCount':
+      case 'resourceCount':
+        if (typeof item[k] === 'number') out[k] = item[k];
+        break;
+      case 'principal':
+        out.principal = expandPrincipal((item.principal ?? {}) as Principal);
+        break;
+      case 'findings':
+        out.findings = findingList(item.findings);
+        break;
+      default:
+        if (item[k] !== undefined) out[k] = item[k];
+    }
+  }
+  for (const k in item) if (!(k in out) && !ITEM_ONLY_ATTRIBUTES.has(k)) out[k] = item[k];
   return out as unknown as IndexedEvent;
 }
 

@@ -37,3 +37,14 @@ export function bool(value: unknown): boolean | undefined {
 export function entry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Sets `obj[key]` when `value` is defined (cheaper than spreading `entry` on hot paths). */
+export function setDefined<T extends object, K extends keyof T>(
+  obj: T,
+  key: K,
+  value: T[K] | undefined,
+): void {
+  if (value !== undefined) obj[key] = value;
+}

@@ -10,10 +10,8 @@ export const LIMITS = {
   region: 64,
   accountId: 64,
   errorCode: 128,
-  errorMessage: 512,
-  userAgent: 400,
-  /** The user agent as copied into index items (the event item keeps `userAgent` characters). */
-  userAgentInIndex: 160,
+  errorMessage: 160,
+  userAgent: 160,
   sourceIp: 128,
   arn: 512,
   name: 256,

@@ -4,9 +4,9 @@ import { type FindingStore, recordFinding } from './findings';
 import { buildItems, EVENT_SK, expiresAtFor, itemToEvent, keys, type TableItem } from './items';
 import { isObject, type JsonObject } from './json';
 import { type MetricsSink, NO_METRICS } from './metrics';
-import { readLogRecords, type ScanSummary } from './record-stream';
+import { readLogRecordBatches, type ScanSummary, type TopFields } from './record-stream';
 import { type Hit, isKeyPush, type RuleId, statefulHits, statelessHits } from './rules';
-import { selectRecord } from './select';
+import { preselect, selectRecord } from './select';
 import type { Settings } from './settings';
 import { parseTime } from './time';
 
@@ -75,9 +75,31 @@ export interface ProcessContext {
   readonly maxPendingWrites?: number;
   /** @default no metrics */
   readonly metrics?: MetricsSink;
+  /**
+   * Decide from the raw text, before any JSON.parse, which records to skip (the fields the reader
+   * picked out while splitting). `false` parses every record: the straightforward path the
+   * differential tests compare against. @default true
+   */
+  readonly preselect?: boolean;
 }
 
 const MAX_REJECTIONS_KEPT = 20;
+/** SSH key pushes handled at once (their items written, then the rules run). */
+const PUSH_SLICE = 500;
+/** eventIDs remembered per file for duplicates. */
+const MAX_SEEN_PER_FILE = 100_000;
+
+/** A set that forgets everything once it holds `limit` values. */
+class BoundedSet<T> extends Set<T> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override add(value: T): this {
+    if (this.size >= this.limit) this.clear();
+    return super.add(value);
+  }
+}
+
 /** Newest pushes of one key read for the stateful rules. */
 export const MAX_KEY_HISTORY = 10_000;
 const RECORD_FIELDS = ['eventVersion', 'eventID', 'eventTime', 'eventSource', 'eventName', 'userIdentity'];
@@ -143,10 +165,13 @@ export async function processLogFile(
   const metrics = ctx.metrics ?? NO_METRICS;
   const now = ctx.now ?? Date.now;
   const expiresAt = expiresAtFor(now(), ctx.settings.retentionDays);
-  const seen = ctx.seen ?? new Set<string>();
+  // within one file, duplicates are remembered up to a bound (beyond it they are rewritten, which is
+  // harmless: keys derive from the eventID); a run's shared set is the caller's
+  const seen = ctx.seen ?? new BoundedSet<string>(MAX_SEEN_PER_FILE);
   const chunkSize = ctx.writeChunk ?? 100;
   const maxPending = ctx.maxPendingWrites ?? 8;
-  const scan: ScanSummary = { digest: false, bytes: 0, gzip: false };
+  const scan: ScanSummary = { digest: false, bytes: 0, gzip: false, passed: 0 };
+  const fast = ctx.preselect ?? true;
 
   const written: string[] = [];
   const pushes: Push[] = [];
@@ -171,6 +196,15 @@ export async function processLogFile(
     while (pending.length >= maxPending) await pending.shift();
   };
 
+  const detectSlice = async (): Promise<void> => {
+    if (writeError !== undefined || pushes.length === 0) return;
+    try {
+      await detect(pushes.splice(0), ctx, store, stats, metrics, expiresAt);
+    } catch (error) {
+      writeError ??= error;
+    }
+  };
+
   const reject = (index: number, reason: string): void => {
     stats.rejected++;
     if (stats.rejections.length < MAX_REJECTIONS_KEPT) stats.rejections.push({ index, reason });
@@ -178,68 +212,80 @@ export async function processLogFile(
 
   // phase 1: stream the records
   try {
-    for await (const raw of readLogRecords(input, {}, scan)) {
+    const keep = fast
+      ? (fields: TopFields): boolean => preselect(fields, ctx.settings) !== 'skip'
+      : undefined;
+    for await (const batch of readLogRecordBatches(input, keep ? { keep } : {}, scan)) {
       if (writeError !== undefined) break;
-      if (raw.kind === 'invalid') {
+      for (const raw of batch) {
+        if (raw.kind === 'invalid') {
+          stats.records++;
+          reject(raw.index, raw.reason);
+          continue;
+        }
+        if (fast && !raw.standalone && preselect(raw.fields, ctx.settings) === 'skip') {
+          stats.records++;
+          stats.skipped++;
+          continue;
+        }
+        let record: unknown;
+        try {
+          record = JSON.parse(raw.bytes.toString('utf8'));
+        } catch (error) {
+          stats.records++;
+          reject(
+            raw.index,
+            `not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`,
+          );
+          continue;
+        }
+        if (!isObject(record)) {
+          stats.records++;
+          reject(raw.index, 'record is not a JSON object');
+          continue;
+        }
+        if (raw.standalone && !looksLikeRecord(record)) {
+          throw new NotCloudTrailFileError(
+            Object.hasOwn(record, 'Records')
+              ? '"Records" is not an array'
+              : 'no "Records" array, and not a CloudTrail record',
+          );
+        }
         stats.records++;
-        reject(raw.index, raw.reason);
-        continue;
+        const selection = selectRecord(record, ctx.settings);
+        if (selection === 'no-source') {
+          reject(raw.index, 'missing eventSource');
+          continue;
+        }
+        if (selection !== 'indexed') {
+          stats.skipped++;
+          continue;
+        }
+        const extraction = extractEvent(record, raw.bytes, ctx.source);
+        if (!extraction.ok) {
+          reject(raw.index, extraction.reason);
+          continue;
+        }
+        const { timeMs } = extraction;
+        let { event } = extraction;
+        if (seen.has(event.eventID)) {
+          stats.duplicates++;
+          continue;
+        }
+        seen.add(event.eventID);
+        if (ctx.seen) written.push(event.eventID);
+        stats.indexed++;
+        if (isKeyPush(event)) {
+          const hits = statelessHits(event, ctx.settings.detection);
+          event = { ...event, findings: hits.map((h) => h.rule) };
+          pushes.push({ event, timeMs, hits });
+          // a file full of pushes is handled in slices, so memory stays bounded
+          if (pushes.length >= PUSH_SLICE) await detectSlice();
+          continue;
+        }
+        buffer.push(...buildItems(event, timeMs, { expiresAt }));
+        if (buffer.length >= chunkSize) await flush();
       }
-      let record: unknown;
-      try {
-        record = JSON.parse(raw.bytes.toString('utf8'));
-      } catch (error) {
-        stats.records++;
-        reject(
-          raw.index,
-          `not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`,
-        );
-        continue;
-      }
-      if (!isObject(record)) {
-        stats.records++;
-        reject(raw.index, 'record is not a JSON object');
-        continue;
-      }
-      if (raw.standalone && !looksLikeRecord(record)) {
-        throw new NotCloudTrailFileError(
-          Object.hasOwn(record, 'Records')
-            ? '"Records" is not an array'
-            : 'no "Records" array, and not a CloudTrail record',
-        );
-      }
-      stats.records++;
-      const selection = selectRecord(record, ctx.settings);
-      if (selection === 'no-source') {
-        reject(raw.index, 'missing eventSource');
-        continue;
-      }
-      if (selection !== 'indexed') {
-        stats.skipped++;
-        continue;
-      }
-      const extraction = extractEvent(record, raw.bytes, ctx.source);
-      if (!extraction.ok) {
-        reject(raw.index, extraction.reason);
-        continue;
-      }
-      const { timeMs } = extraction;
-      let { event } = extraction;
-      if (seen.has(event.eventID)) {
-        stats.duplicates++;
-        continue;
-      }
-      seen.add(event.eventID);
-      written.push(event.eventID);
-      stats.indexed++;
-      if (isKeyPush(event)) {
-        const hits = statelessHits(event, ctx.settings.detection);
-        event = { ...event, findings: hits.map((h) => h.rule) };
-        pushes.push({ event, timeMs, hits });
-        continue;
-      }
-      buffer.push(...buildItems(event, timeMs, { expiresAt }));
-      if (buffer.length >= chunkSize) await flush();
     }
     if (scan.digest) {
       stats.status = 'skipped';
@@ -252,15 +298,12 @@ export async function processLogFile(
   if (writeError === undefined) await flush();
   await Promise.all(pending);
   stats.bytes = scan.bytes;
+  // records turned down from their raw text by `keep` were counted, not emitted
+  stats.records += scan.passed;
+  stats.skipped += scan.passed;
 
   // phase 2: SSH key pushes, then the rules (salvaged pushes of a damaged file too)
-  if (writeError === undefined && pushes.length > 0) {
-    try {
-      await detect(pushes, ctx, store, stats, metrics, expiresAt);
-    } catch (error) {
-      writeError = error;
-    }
-  }
+  await detectSlice();
 
   if (writeError !== undefined) {
     // Not all of this file's events are stored: let another file (or a retry) write them again.

@@ -1,4 +1,4 @@
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { DecompressionError, MalformedLogFileError, NotCloudTrailFileError } from './errors';
 
 /**
@@ -23,6 +23,112 @@ export interface RawRecord {
   readonly bytes: Buffer;
   /** True for a top-level object that was not inside a `Records` array. */
   readonly standalone: boolean;
+  /**
+   * The record's own (top-level) selection fields, read while splitting; absent when they could not
+   * be read exactly (escapes, a field split across chunks, a duplicate key): then parse to decide.
+   */
+  readonly fields?: TopFields;
+}
+
+/**
+ * Top-level fields of a record, as their JSON text (a string's content, or the literal).
+ * `undefined`: the field is not there.
+ */
+export interface TopFields {
+  eventSource?: string;
+  /** The field was a string (not a number, object, …). */
+  eventSourceIsString?: boolean;
+  readOnly?: string;
+  errorCode?: string;
+  errorCodeIsString?: boolean;
+  eventType?: string;
+}
+
+type FieldName = 'eventSource' | 'readOnly' | 'errorCode' | 'eventType';
+
+const KEY_BYTES = {
+  eventSource: Buffer.from('eventSource', 'latin1'),
+  readOnly: Buffer.from('readOnly', 'latin1'),
+  errorCode: Buffer.from('errorCode', 'latin1'),
+  eventType: Buffer.from('eventType', 'latin1'),
+} as const;
+const LOWER_R = 0x72;
+const LOWER_V = 0x76;
+const LOWER_Y = 0x79;
+
+function endsLiteral(c: number): boolean {
+  return (
+    c === COMMA ||
+    c === CLOSE_OBJECT ||
+    c === CLOSE_ARRAY ||
+    c === OPEN_OBJECT ||
+    c === OPEN_ARRAY ||
+    isSpace(c)
+  );
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/** Longest field value read from the raw text; longer ones (no real source is) are left to the parse. */
+const MAX_INTERNED = 256;
+
+/**
+ * The values of the selection fields repeat endlessly (a few dozen event sources, `true`,
+ * `AwsApiCall`): each is decoded once, then found again by a hash of its bytes, without allocating.
+ * Bytes are read as latin1 (one character per byte), which is UTF-8 for the ASCII values it is given.
+ */
+class Interner {
+  private readonly buckets = new Map<number, string[]>();
+  private size = 0;
+
+  text(chunk: Buffer, start: number, end: number, knownHash?: number): string {
+    let hash = knownHash ?? FNV_OFFSET;
+    if (knownHash === undefined)
+      for (let k = start; k < end; k++) hash = Math.imul(hash ^ (chunk[k] as number), FNV_PRIME);
+    const bucket = this.buckets.get(hash);
+    if (bucket) for (const s of bucket) if (sameText(chunk, start, end, s)) return s;
+    const s = chunk.toString('latin1', start, end);
+    if (this.size >= 1024) {
+      this.buckets.clear();
+      this.size = 0;
+    }
+    if (bucket && this.buckets.has(hash)) bucket.push(s);
+    else this.buckets.set(hash, [s]);
+    this.size++;
+    return s;
+  }
+}
+
+function sameText(chunk: Buffer, start: number, end: number, s: string): boolean {
+  if (s.length !== end - start) return false;
+  for (let k = 0; k < s.length; k++) if (chunk[start + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+function sameBytes(chunk: Buffer, start: number, key: Buffer): boolean {
+  for (let k = 0; k < key.length; k++) if (chunk[start + k] !== key[k]) return false;
+  return true;
+}
+
+/**
+ * Which selection field a top-level key from `start` to `end` names, if any: matched on the bytes,
+ * one distinguishing byte first (most keys are eventTime, eventName, awsRegion, …), no allocation.
+ */
+function fieldAt(chunk: Buffer, start: number, end: number): FieldName | undefined {
+  switch (end - start) {
+    case 8:
+      return sameBytes(chunk, start, KEY_BYTES.readOnly) ? 'readOnly' : undefined;
+    case 9:
+      if (chunk[start + 1] === LOWER_R)
+        return sameBytes(chunk, start, KEY_BYTES.errorCode) ? 'errorCode' : undefined;
+      if (chunk[start + 1] === LOWER_V && chunk[start + 6] === LOWER_Y)
+        return sameBytes(chunk, start, KEY_BYTES.eventType) ? 'eventType' : undefined;
+      return undefined;
+    case 11:
+      return sameBytes(chunk, start, KEY_BYTES.eventSource) ? 'eventSource' : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** An element of a `Records` array that cannot be a record (not an object, or too large). */
@@ -39,6 +145,13 @@ export interface ScanOptions {
   readonly maxRecordBytes?: number;
   /** A top-level object without `Records` is held up to this size to read it as one record. @default 1 MiB */
   readonly maxStandaloneBytes?: number;
+  /**
+   * Decides from a record's top-level fields whether its bytes are wanted; a record turned down is
+   * only counted (`ScanSummary.passed`): no event, no view of the chunk, so decompressed chunks are
+   * freed promptly and skipped records cost next to nothing.
+   * @default every record is kept
+   */
+  readonly keep?: (fields: TopFields) => boolean;
 }
 
 /** What the scanner learnt about the file as a whole. */
@@ -47,6 +160,8 @@ export interface ScanSummary {
   digest: boolean;
   /** Decompressed bytes seen. */
   bytes: number;
+  /** Records the `keep` option turned down (not emitted). */
+  passed: number;
   /** The input was gzip-compressed. */
   gzip: boolean;
 }
@@ -78,10 +193,11 @@ function describeByte(c: number): string {
  * records) is remembered and thrown by `end`, so that every readable record is still salvaged.
  */
 export class RecordScanner {
-  readonly summary: ScanSummary = { digest: false, bytes: 0, gzip: false };
+  readonly summary: ScanSummary = { digest: false, bytes: 0, gzip: false, passed: 0 };
 
   private readonly maxRecordBytes: number;
   private readonly maxStandaloneBytes: number;
+  private readonly keep: ((fields: TopFields) => boolean) | undefined;
 
   private offset = 0; // absolute offset of the current chunk
   private bomMatched = 0; // bytes of a byte order mark matched so far, -1 once past it
@@ -112,10 +228,14 @@ export class RecordScanner {
   private elemNonObject = false;
   private afterElement = false;
   private damage: string | undefined;
+  /** Top-level fields of the current record; undefined once they cannot be read exactly. */
+  private fields: TopFields | undefined;
+  private readonly interner = new Interner();
 
   constructor(options: ScanOptions = {}) {
     this.maxRecordBytes = options.maxRecordBytes ?? 8 * 1024 * 1024;
     this.maxStandaloneBytes = options.maxStandaloneBytes ?? 1024 * 1024;
+    this.keep = options.keep;
   }
 
   write(chunk: Buffer, emit: (event: ScanEvent) => void): void {
@@ -138,6 +258,10 @@ export class RecordScanner {
     while (i < len) {
       if (this.inString) {
         i = this.skipString(chunk, i);
+        continue;
+      }
+      if (this.recordsDepth >= 0 && this.stack.length > this.recordsDepth && !this.elemNonObject) {
+        i = this.scanRecord(chunk, i, emit);
         continue;
       }
       const c = chunk[i] as number;
@@ -183,6 +307,7 @@ export class RecordScanner {
             this.elemParts = [];
             this.elemBytes = 0;
             this.elemTooLarge = false;
+            this.fields = {};
             this.stack.push(OPEN_OBJECT);
             i++;
             continue;
@@ -244,6 +369,126 @@ export class RecordScanner {
     }
     if (!this.sawValue) throw new NotCloudTrailFileError('file is empty');
     if (this.damage) throw new MalformedLogFileError(this.damage);
+  }
+
+  /**
+   * The hot loop: inside a record object, where almost all bytes are. Strings are skipped with
+   * `indexOf` (native), so only the few bytes between strings are looked at one by one. Returns where
+   * the record ended (after its closing brace), or the chunk's end.
+   */
+  private scanRecord(chunk: Buffer, start: number, emit: (event: ScanEvent) => void): number {
+    const stack = this.stack;
+    const len = chunk.length;
+    const topDepth = this.recordsDepth + 1;
+    let i = start;
+    while (i < len) {
+      const c = chunk[i] as number;
+      if (c === QUOTE) {
+        let from = i + 1;
+        for (;;) {
+          const q = chunk.indexOf(QUOTE, from);
+          if (q < 0) {
+            // the string goes on in the next chunk; a top-level one cannot be read here as a field
+            if (stack.length === topDepth) this.fields = undefined;
+            let n = 0;
+            for (let k = len - 1; k > i && chunk[k] === BACKSLASH; k--) n++;
+            this.inString = true;
+            this.escaped = n % 2 === 1;
+            return len;
+          }
+          let k = q - 1;
+          while (k > i && chunk[k] === BACKSLASH) k--;
+          if ((q - 1 - k) % 2 === 0) {
+            const opened = i;
+            i = q + 1;
+            // only keys of 8, 9 or 11 characters can name a selection field
+            const n = q - opened - 1;
+            if ((n === 8 || n === 9 || n === 11) && stack.length === topDepth && this.fields)
+              i = this.topLevelString(chunk, opened, q);
+            break;
+          }
+          from = q + 1;
+        }
+        continue;
+      }
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (stack.length >= MAX_DEPTH)
+          this.fail(`JSON nested deeper than ${MAX_DEPTH} levels at byte ${this.offset + i}`);
+        stack.push(c);
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        this.close(c, i);
+        if (stack.length === this.recordsDepth) {
+          this.endObjectElement(chunk, i, emit);
+          return i + 1;
+        }
+      }
+      i++;
+    }
+    return len;
+  }
+
+  /**
+   * A string at the top level of a record, from `open` to `close` (its quotes): when it is the key
+   * of a selection field, reads the field's value and returns where scanning goes on; otherwise
+   * returns the index after the string. Anything that cannot be read exactly here (an escape, the end
+   * of the chunk, a key seen twice) gives up on the record's fields: the record is then parsed.
+   */
+  private topLevelString(chunk: Buffer, open: number, close: number): number {
+    const fields = this.fields as TopFields;
+    const len = chunk.length;
+    let j = close + 1;
+    while (j < len && isSpace(chunk[j] as number)) j++;
+    if (j >= len) {
+      this.fields = undefined;
+      return close + 1;
+    }
+    if (chunk[j] !== COLON) return close + 1; // a value, not a key
+    const name = fieldAt(chunk, open + 1, close);
+    if (!name) return close + 1;
+    if (fields[name] !== undefined) {
+      // a key given twice: JSON.parse keeps the last; leave it to the parse
+      this.fields = undefined;
+      return close + 1;
+    }
+    j++;
+    while (j < len && isSpace(chunk[j] as number)) j++;
+    if (j >= len) {
+      this.fields = undefined;
+      return close + 1;
+    }
+    if (chunk[j] === QUOTE) {
+      // one pass finds the end, looks for escapes and hashes the bytes for the interner
+      const from = j + 1;
+      const stop = Math.min(len, from + MAX_INTERNED);
+      let hash = FNV_OFFSET;
+      let ascii = true;
+      let k = from;
+      for (; k < stop; k++) {
+        const c = chunk[k] as number;
+        if (c === QUOTE || c === BACKSLASH) break;
+        if (c >= 0x80) ascii = false;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
+      }
+      if (k >= stop || chunk[k] !== QUOTE) {
+        // split across chunks, escaped or long: not an ordinary value, let the parse read it
+        this.fields = undefined;
+        return close + 1;
+      }
+      fields[name] = ascii ? this.interner.text(chunk, from, k, hash) : chunk.toString('utf8', from, k);
+      if (name === 'eventSource') fields.eventSourceIsString = true;
+      if (name === 'errorCode') fields.errorCodeIsString = true;
+      return k + 1;
+    }
+    // a literal (true, false, null, a number) or a container: its first bytes are enough here
+    let end = j;
+    while (end < len && end - j < 8 && !endsLiteral(chunk[end] as number)) end++;
+    if (end >= len) {
+      this.fields = undefined;
+      return close + 1;
+    }
+    if (end === j) end++; // `{` or `[`
+    fields[name] = this.interner.text(chunk, j, end);
+    return j;
   }
 
   /** Advances through string content from `i`; returns the index after the closing quote, or len. */
@@ -362,15 +607,24 @@ export class RecordScanner {
     this.afterElement = true;
     if (this.elemTooLarge) {
       emit({ kind: 'invalid', index, reason: `record is larger than ${this.maxRecordBytes} bytes` });
+    } else if (this.keep && this.fields && !this.keep(this.fields)) {
+      this.summary.passed++;
     } else {
       const tail = chunk.subarray(this.elemStart, i + 1);
       const bytes = this.elemParts.length > 0 ? Buffer.concat([...this.elemParts, tail]) : tail;
       if (bytes.length > this.maxRecordBytes) {
         emit({ kind: 'invalid', index, reason: `record is larger than ${this.maxRecordBytes} bytes` });
       } else {
-        emit({ kind: 'record', index, bytes, standalone: false });
+        emit({
+          kind: 'record',
+          index,
+          bytes,
+          standalone: false,
+          ...(this.fields ? { fields: this.fields } : {}),
+        });
       }
     }
+    this.fields = undefined;
     this.elemStart = -1;
     this.elemParts = [];
     this.elemBytes = 0;
@@ -449,18 +703,20 @@ function describeZlibError(error: unknown): string {
 
 /**
  * Reads a log file as a stream of chunks (gzip-compressed or not; detected from the first bytes)
- * and yields its records one by one. `summary` is filled in as the stream is read.
+ * and yields its records in batches: all the records completed by one decompressed chunk, so a
+ * consumer pays one asynchronous step per chunk rather than per record. `summary` is filled in as
+ * the stream is read.
  *
  * @throws DecompressionError, MalformedLogFileError or NotCloudTrailFileError, after yielding every
  *   record that could be read before the problem.
  */
-export async function* readLogRecords(
+export async function* readLogRecordBatches(
   input: AsyncIterable<Uint8Array>,
   options: ScanOptions = {},
   summary?: ScanSummary,
-): AsyncGenerator<ScanEvent, ScanSummary, undefined> {
+): AsyncGenerator<ScanEvent[], ScanSummary, undefined> {
   const scanner = new RecordScanner(options);
-  const out: ScanEvent[] = [];
+  let out: ScanEvent[] = [];
   const emit = (event: ScanEvent): void => {
     out.push(event);
   };
@@ -478,14 +734,25 @@ export async function* readLogRecords(
     for await (const chunk of chunks) {
       scanner.write(chunk, emit);
       if (summary) Object.assign(summary, scanner.summary);
-      for (const event of out) yield event;
-      out.length = 0;
+      if (out.length > 0) {
+        yield out;
+        out = [];
+      }
     }
     scanner.end();
   } finally {
     if (summary) Object.assign(summary, scanner.summary);
   }
   return scanner.summary;
+}
+
+/** `readLogRecordBatches`, one record at a time. */
+export async function* readLogRecords(
+  input: AsyncIterable<Uint8Array>,
+  options: ScanOptions = {},
+  summary?: ScanSummary,
+): AsyncGenerator<ScanEvent, void, undefined> {
+  for await (const batch of readLogRecordBatches(input, options, summary)) yield* batch;
 }
 
 async function nextNonEmpty(source: AsyncIterator<Uint8Array>): Promise<Buffer | undefined> {
@@ -507,7 +774,11 @@ async function* plainStream(first: Buffer, rest: AsyncIterator<Uint8Array>): Asy
 
 /** Gunzips with backpressure: input is pulled only as fast as decompressed output is consumed. */
 async function* gunzipStream(first: Buffer, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  // a deep read-ahead lets gunzip run on the libuv thread pool while this thread scans what it already has
+  const gunzip = createGunzip({
+    chunkSize: 1024 * 1024,
+    readableHighWaterMark: 8 * 1024 * 1024,
+  } as ZlibOptions);
   let inputError: unknown;
   const pump = (async () => {
     try {

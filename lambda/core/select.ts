@@ -1,4 +1,5 @@
 import { bool, field, type JsonObject, text } from './json';
+import type { TopFields } from './record-stream';
 
 /** The event sources trailwatch indexes. */
 export const INDEXED_SOURCES: ReadonlySet<string> = new Set([
@@ -41,4 +42,26 @@ export function selectRecord(record: JsonObject, options: SelectOptions): Select
   if (!isReadOnly(record)) return 'indexed';
   if (options.includeReadOnly || errorCodeOf(record) !== undefined) return 'indexed';
   return 'read-only';
+}
+
+/**
+ * The same decision as `selectRecord`, from the top-level fields the reader picked out of the raw
+ * text (no JSON.parse): `skip` only when `selectRecord` would skip the record for sure; `parse`
+ * when it would index it or when the fields alone cannot tell (they are then read from the parse).
+ * The differential tests check the two agree on the real corpus and on fuzzed files.
+ */
+export function preselect(fields: TopFields | undefined, options: SelectOptions): 'skip' | 'parse' {
+  if (!fields) return 'parse';
+  if (fields.eventType?.trim() === 'AwsCloudTrailInsight') return 'skip';
+  if (fields.eventSource === undefined || !fields.eventSourceIsString) return 'parse';
+  const source = fields.eventSource.trim();
+  if (source === '') return 'parse';
+  if (!INDEXED_SOURCES.has(source)) return 'skip';
+  if (source === INSTANCE_CONNECT_SOURCE || options.includeReadOnly) return 'parse';
+  const readOnly = fields.readOnly?.trim().toLowerCase();
+  if (readOnly !== 'true') return 'parse'; // mutating, or not plainly read-only
+  if (fields.errorCode === undefined || (!fields.errorCodeIsString && fields.errorCode === 'null'))
+    return 'skip';
+  // an error code, unless the empty string (which selectRecord reads as none)
+  return fields.errorCodeIsString && fields.errorCode.trim() === '' ? 'skip' : 'parse';
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './random';
 
 /**
  * A fault-injecting HTTP proxy in front of a real DynamoDB-compatible server (dynalite). Requests go
@@ -30,18 +31,6 @@ export interface FaultProxy {
   readonly stats: ProxyStats;
   setFaults(rates: FaultRates): void;
   close(): Promise<void>;
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -1,4 +1,5 @@
-import type { TableItem } from '../../lambda/core/items';
+import type { IndexedEvent } from '../../lambda/core/event';
+import { itemToEvent, type TableItem } from '../../lambda/core/items';
 import type { IndexStore } from '../../lambda/core/pipeline';
 
 /**
@@ -48,7 +49,8 @@ export class MemoryStore implements IndexStore {
       .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
   }
 
-  events(): TableItem[] {
-    return [...this.items.values()].filter((i) => i.kind === 'event');
+  /** The events, as queries read them back from their event items. */
+  events(): IndexedEvent[] {
+    return [...this.items.values()].filter((i) => i.kind === 'event').map(itemToEvent);
   }
 }

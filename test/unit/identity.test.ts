@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import {
+  compactPrincipal,
+  expandPrincipal,
   extractPrincipal,
   principalLabel,
   principalLookupKeys,
@@ -213,5 +216,84 @@ describe('the user of an event (CONTRACT)', () => {
   it('bounds a long ARN the same way when indexing and when querying', () => {
     const arn = `arn:aws:sts::1:assumed-role/R/${'s'.repeat(1000)}`;
     expect(matches({ type: 'AssumedRole', arn }, arn)).toBe(true);
+  });
+});
+
+describe('principals as stored in items', () => {
+  const anyText = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom(
+      '=',
+      'arn:aws:sts::1:assumed-role/R/s',
+      'arn:aws:iam::1:role/R',
+      'arn:aws:iam::2:user/u',
+      'root',
+    ),
+  );
+  const userIdentity = fc.record(
+    {
+      type: fc.constantFrom(
+        'AssumedRole',
+        'IAMUser',
+        'Root',
+        'FederatedUser',
+        'AWSService',
+        'Role',
+        'AWSAccount',
+        'IdentityCenterUser',
+        'Unknown',
+      ),
+      arn: fc.oneof(
+        anyText,
+        fc
+          .tuple(
+            fc.constantFrom('aws', 'aws-us-gov'),
+            fc.constantFrom('1', '111122223333'),
+            fc.constantFrom('R', 'path/R'),
+            fc.string({ maxLength: 12 }),
+          )
+          .map(([p, a, r, s]) => `arn:${p}:sts::${a}:assumed-role/${r}/${s}`),
+      ),
+      accountId: fc.constantFrom('1', '111122223333', '2'),
+      userName: anyText,
+      principalId: anyText,
+      accessKeyId: anyText,
+      invokedBy: anyText,
+      sessionContext: fc.record({
+        sessionIssuer: fc.record(
+          { type: fc.constantFrom('Role', 'IAMUser'), arn: anyText, userName: anyText },
+          { requiredKeys: [] },
+        ),
+      }),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('drops what the ARN says and puts it back exactly (fast-check)', () => {
+    fc.assert(
+      fc.property(userIdentity, (ui) => {
+        const p = extractPrincipal(ui);
+        expect(expandPrincipal(compactPrincipal(p))).toEqual(p);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('stores an assumed role without the names its ARN carries, and its plain role ARN as =', () => {
+    const p = extractPrincipal({
+      type: 'AssumedRole',
+      arn: 'arn:aws:sts::111122223333:assumed-role/Deployer/ci',
+      accountId: '111122223333',
+      principalId: 'AROAEXAMPLE:ci',
+      sessionContext: {
+        sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/Deployer', userName: 'Deployer' },
+      },
+    });
+    expect(compactPrincipal(p)).toEqual({
+      type: 'AssumedRole',
+      arn: 'arn:aws:sts::111122223333:assumed-role/Deployer/ci',
+      principalId: 'AROAEXAMPLE:ci',
+      sessionIssuerArn: '=',
+    });
   });
 });

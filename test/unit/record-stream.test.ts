@@ -11,7 +11,7 @@ async function scan(
   chunkSize = 64 * 1024,
 ): Promise<{ events: ScanEvent[]; summary: ScanSummary }> {
   const events: ScanEvent[] = [];
-  const summary: ScanSummary = { digest: false, bytes: 0, gzip: false };
+  const summary: ScanSummary = { digest: false, bytes: 0, gzip: false, passed: 0 };
   for await (const e of readLogRecords(chunks(data, chunkSize), {}, summary)) events.push(e);
   return { events, summary };
 }
