@@ -4,6 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { UsageError } from './core/errors';
 import { type NotificationDeps, processNotification } from './core/notification';
 import { settingsFromEnv } from './core/settings';
+import { type TimeBudget, timeBudgetFromEnv } from './core/time-budget';
 import { createMetrics, PowertoolsMetricsSink } from './powertools-metrics';
 import { S3ObjectReader } from './s3-objects';
 import { EventStore } from './store/event-store';
@@ -11,7 +12,8 @@ import { EventStore } from './store/event-store';
 /**
  * The ingest function: SQS messages announcing CloudTrail log files → the pipeline. It only adapts
  * the event: each message is processed by `processNotification`, and messages that failed are
- * reported back (partial batch response) so SQS redelivers them, then dead-letters them.
+ * reported back (partial batch response) so SQS redelivers them, then dead-letters them. Messages
+ * are taken one at a time, and not started when the invocation's time runs low.
  */
 
 /** Environment variable naming the table (set by the stack). */
@@ -38,10 +40,10 @@ function dependencies(): NotificationDeps {
   return deps;
 }
 
-async function recordHandler(record: SQSRecord): Promise<void> {
+async function recordHandler(record: SQSRecord, budget: TimeBudget): Promise<void> {
   logger.appendKeys({ messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
   try {
-    await processNotification(record.body, dependencies());
+    await processNotification(record.body, { ...dependencies(), budget });
   } catch (error) {
     // the message goes back to the queue; after maxReceiveCount attempts, to the dead-letter queue
     logger.error('message failed', { error: error instanceof Error ? error.message : String(error) });
@@ -54,7 +56,21 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   logger.addContext(context);
   try {
-    return await processPartialResponse(event, recordHandler, processor, { context });
+    const budget = timeBudgetFromEnv(() => context.getRemainingTimeInMillis(), process.env);
+    // one message after the other: memory stays that of one file, and the messages left when time
+    // runs low are not started (failed for redelivery) instead of the invocation timing out
+    return await processPartialResponse(
+      event,
+      (record: SQSRecord) => recordHandler(record, budget),
+      processor,
+      {
+        context,
+        processInParallel: false,
+        // a batch whose every message failed is reported like any other (the messages are
+        // redelivered); failing the invocation would only add a function error to the alarms
+        throwOnFullBatchFailure: false,
+      },
+    );
   } finally {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }

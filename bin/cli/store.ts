@@ -84,7 +84,6 @@ export async function openEmbeddedStore(dir: string): Promise<OpenedStore> {
     endpoint: `http://127.0.0.1:${port}`,
     region: 'local',
     credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 2,
   });
   const store = new EventStore({ tableName: LOCAL_TABLE_NAME, client });
   const close = async (): Promise<void> => {

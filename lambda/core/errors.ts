@@ -71,3 +71,9 @@ export function asTrailwatchError(error: unknown, source?: string): TrailwatchEr
   const message = error instanceof Error ? error.message : String(error);
   return new TrailwatchError(message, source, { cause: error });
 }
+
+/**
+ * The invocation is running out of time: a file was not started, or was abandoned part-way, so that
+ * its message is redelivered instead of the whole invocation timing out.
+ */
+export class OutOfTimeError extends TrailwatchError {}

@@ -75,7 +75,13 @@ export function findingItems(
   };
 }
 
-const FINDING_ONLY = new Set(['pk', 'sk', 'kind', TABLE_SCHEMA.timeToLiveAttribute]);
+const FINDING_ONLY = new Set([
+  'pk',
+  'sk',
+  'kind',
+  TABLE_SCHEMA.timeToLiveAttribute,
+  TABLE_SCHEMA.writeIdAttribute,
+]);
 
 export function itemToFinding(item: Readonly<Record<string, unknown>>): Finding {
   const out: Record<string, unknown> = {};
@@ -100,7 +106,7 @@ export interface FindingStore {
 
 /**
  * Records a finding, at most once per (rule, event):
- * 1. the by-rule item (idempotent);
+ * 1. the by-rule item, unless it exists (its detail is the evidence known when first recorded);
  * 2. the marker, conditionally: only the call that creates it returns true (and the caller emits
  *    the metric at once);
  * 3. the rule is added to the event's `findings` set on its event item and every index item.
@@ -116,7 +122,9 @@ export async function recordFinding(
 ): Promise<boolean> {
   const finding = findingOf(event, hit);
   const { marker, byRule } = findingItems(finding, timeMs, expiresAt);
-  await store.putItem(byRule);
+  // first writer wins for both: a redelivery, which may know more pushes of the key, does not
+  // rewrite the detail of a finding already recorded
+  await store.putItemIfAbsent(byRule);
   const created = await store.putItemIfAbsent(marker);
   const sk = `${sortableTime(timeMs)}#${event.eventID}`;
   await store.addToStringSet(keys.event(event.eventID), EVENT_SK, FINDING_ATTRIBUTE, [hit.rule]);

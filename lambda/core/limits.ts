@@ -19,8 +19,10 @@ export const LIMITS = {
   keyComment: 128,
   /** `s3://bucket/key` (keys are up to 1,024 bytes) or `file:///path`. */
   source: 2048,
-  /** Instance and resource IDs kept per event (a RunInstances can start thousands). */
-  idsPerEvent: 1000,
+  /** Instance IDs kept per event (one RunInstances can start a thousand; each is an index item). */
+  instanceIdsPerEvent: 1000,
+  /** Volume, snapshot, image and security group IDs kept per event. */
+  resourceIdsPerEvent: 200,
   /** IDs copied into each index item (the event item keeps all of them). */
   idsPerIndexItem: 20,
   /** Public key text given to the SSH key parser (an RSA-16384 key is about 2.8 KB). */

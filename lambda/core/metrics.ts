@@ -7,6 +7,8 @@ export const METRICS_NAMESPACE = 'Trailwatch';
 export type OperationalMetric =
   | 'FilesProcessed'
   | 'FilesFailed'
+  /** Files not started, or abandoned part-way, because the invocation ran out of time (redelivered). */
+  | 'FilesDeferred'
   | 'RecordsRead'
   | 'RecordsRejected'
   | 'EventsIndexed'

@@ -1,9 +1,16 @@
-import { asTrailwatchError, InvalidMessageError, MessageFailedError, type TrailwatchError } from './errors';
+import {
+  asTrailwatchError,
+  InvalidMessageError,
+  MessageFailedError,
+  OutOfTimeError,
+  type TrailwatchError,
+} from './errors';
 import { field, isObject, text } from './json';
 import type { MetricsSink } from './metrics';
 import { type FileStats, type IndexStore, processLogFile } from './pipeline';
 import { classifyKey, decodeEventKey, type KeyKind, skipReason } from './s3-key';
 import type { Settings } from './settings';
+import { checkCanStart, type TimeBudget } from './time-budget';
 
 /**
  * One SQS message announcing delivered log files, from S3 event notifications (what the stack sets
@@ -95,6 +102,8 @@ export interface NotificationDeps {
   readonly settings: Settings;
   readonly metrics?: MetricsSink;
   readonly log?: Log;
+  /** The invocation's time: files are not started, or are abandoned, when it runs low. */
+  readonly budget?: TimeBudget;
 }
 
 export interface ObjectOutcome {
@@ -126,18 +135,29 @@ export async function processNotification(body: string, deps: NotificationDeps):
       continue;
     }
     try {
+      checkCanStart(deps.budget, source);
       const body = await deps.reader.read(object.bucket, object.key);
       const stats = await processLogFile(
         body,
-        { source, settings: deps.settings, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
+        {
+          source,
+          settings: deps.settings,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+          ...(deps.budget ? { budget: deps.budget } : {}),
+        },
         deps.store,
       );
       logStats(deps.log, stats);
       outcomes.push({ object, kind, stats, ...(stats.error ? { error: stats.error } : {}) });
     } catch (error) {
       const e = asTrailwatchError(error, source);
-      deps.metrics?.count('FilesFailed', 1);
-      deps.log?.error('file failed', { source, error: e.describe() });
+      if (e instanceof OutOfTimeError) {
+        deps.metrics?.count('FilesDeferred', 1);
+        deps.log?.warn('file deferred', { source, error: e.describe() });
+      } else {
+        deps.metrics?.count('FilesFailed', 1);
+        deps.log?.error('file failed', { source, error: e.describe() });
+      }
       outcomes.push({ object, kind, error: e });
     }
   }
@@ -153,7 +173,8 @@ export async function processNotification(body: string, deps: NotificationDeps):
 function logStats(log: Log | undefined, stats: FileStats): void {
   if (!log) return;
   const { rejections, error, ...counts } = stats;
-  if (error) log.error('file failed', { ...counts, error: error.describe(), rejections });
+  if (error instanceof OutOfTimeError) log.warn('file deferred', { ...counts, error: error.describe() });
+  else if (error) log.error('file failed', { ...counts, error: error.describe(), rejections });
   else if (stats.rejected > 0) log.warn('file indexed with rejected records', { ...counts, rejections });
   else log.info('file indexed', counts);
 }

@@ -1,4 +1,4 @@
-import { asTrailwatchError, NotCloudTrailFileError, type TrailwatchError } from './errors';
+import { asTrailwatchError, NotCloudTrailFileError, OutOfTimeError, type TrailwatchError } from './errors';
 import { extractEvent, type IndexedEvent } from './event';
 import { type FindingStore, recordFinding } from './findings';
 import { buildItems, EVENT_SK, expiresAtFor, itemToEvent, keys, type TableItem } from './items';
@@ -9,6 +9,7 @@ import { type Hit, isKeyPush, type RuleId, statefulHits, statelessHits } from '.
 import { preselect, selectRecord } from './select';
 import type { Settings } from './settings';
 import { parseTime } from './time';
+import { checkCanContinue, type TimeBudget } from './time-budget';
 
 /**
  * The processing pipeline of one log file, shared by the Lambda and the CLI. No AWS SDK here: the
@@ -81,6 +82,8 @@ export interface ProcessContext {
    * differential tests compare against. @default true
    */
   readonly preselect?: boolean;
+  /** The invocation's time: the file is abandoned (status failed, OutOfTimeError) when it runs low. */
+  readonly budget?: TimeBudget;
 }
 
 const MAX_REJECTIONS_KEPT = 20;
@@ -217,6 +220,7 @@ export async function processLogFile(
       : undefined;
     for await (const batch of readLogRecordBatches(input, keep ? { keep } : {}, scan)) {
       if (writeError !== undefined) break;
+      checkCanContinue(ctx.budget, ctx.source);
       for (const raw of batch) {
         if (raw.kind === 'invalid') {
           stats.records++;
@@ -302,8 +306,9 @@ export async function processLogFile(
   stats.records += scan.passed;
   stats.skipped += scan.passed;
 
-  // phase 2: SSH key pushes, then the rules (salvaged pushes of a damaged file too)
-  await detectSlice();
+  // phase 2: SSH key pushes, then the rules (salvaged pushes of a damaged file too; not when out of
+  // time: the whole file comes again)
+  if (!(stats.error instanceof OutOfTimeError)) await detectSlice();
 
   if (writeError !== undefined) {
     // Not all of this file's events are stored: let another file (or a retry) write them again.
@@ -315,7 +320,14 @@ export async function processLogFile(
   metrics.count('RecordsRejected', stats.rejected);
   metrics.count('EventsIndexed', stats.indexed);
   metrics.count('SshKeyPushes', stats.sshKeyPushes);
-  metrics.count(stats.status === 'failed' ? 'FilesFailed' : 'FilesProcessed', 1);
+  metrics.count(
+    stats.error instanceof OutOfTimeError
+      ? 'FilesDeferred'
+      : stats.status === 'failed'
+        ? 'FilesFailed'
+        : 'FilesProcessed',
+    1,
+  );
   return stats;
 }
 
@@ -338,6 +350,9 @@ async function detect(
   stats.sshKeyPushes += pushes.length;
 
   const record = async (event: IndexedEvent, timeMs: number, hit: Hit): Promise<void> => {
+    // a finding is a few writes in a row: stop between findings when time runs low (a finding cut
+    // short is completed by the redelivery, its metric raised once)
+    checkCanContinue(ctx.budget, ctx.source);
     if (await recordFinding(store, event, timeMs, hit, expiresAt)) {
       stats.findings++;
       stats.findingsByRule[hit.rule] = (stats.findingsByRule[hit.rule] ?? 0) + 1;

@@ -14,7 +14,7 @@ export interface ResourceIds {
   readonly instanceIds: string[];
   /** Volume, snapshot, image and security group IDs. */
   readonly resourceIds: string[];
-  /** True when more IDs were found than are kept (`LIMITS.idsPerEvent`). */
+  /** True when more IDs were found than are kept (`LIMITS.instanceIdsPerEvent`, `resourceIdsPerEvent`). */
   readonly truncated: boolean;
 }
 
@@ -48,11 +48,13 @@ export function extractResourceIds(record: unknown): ResourceIds {
     if (!ID_HINT.test(s)) return;
     for (const m of s.matchAll(ID_PATTERN)) {
       const id = m[0].toLowerCase();
-      if (instances.size + others.size >= LIMITS.idsPerEvent) {
-        if (!instances.has(id) && !others.has(id)) truncated = true;
+      const isInstance = id.startsWith('i-');
+      const set = isInstance ? instances : others;
+      if (set.size >= (isInstance ? LIMITS.instanceIdsPerEvent : LIMITS.resourceIdsPerEvent)) {
+        if (!set.has(id)) truncated = true;
         continue;
       }
-      (id.startsWith('i-') ? instances : others).add(id);
+      set.add(id);
     }
   };
 

@@ -9,6 +9,8 @@ export const TABLE_SCHEMA = {
   sortKey: 'sk',
   /** Epoch seconds after which DynamoDB deletes the item (absent: kept forever). */
   timeToLiveAttribute: 'expiresAt',
+  /** Who wrote an item that must be written once only (the store's conditional put). */
+  writeIdAttribute: 'writeId',
 } as const;
 
 /** Name of the table the local store creates. */

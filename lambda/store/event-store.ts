@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -96,9 +97,14 @@ function isRetryable(error: unknown): boolean {
   return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'TimeoutError'].includes(e?.code ?? name);
 }
 
-/** A DynamoDB document client from the SDK's standard settings, optionally for another endpoint. */
+/**
+ * A DynamoDB document client from the SDK's standard settings, optionally for another endpoint. The
+ * store retries throttling and server errors itself (bounded, with backoff, counting UnprocessedItems
+ * too), so the client makes one attempt by default: SDK retries under the store's would multiply
+ * the attempts and the waits.
+ */
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 1, ...config }), {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
 }
@@ -185,18 +191,21 @@ export class EventStore implements IndexStore {
   }
 
   /** Runs one request, retrying throttling and server errors with the same bounded backoff as batches. */
-  private async withRetries<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async withRetries<T>(
+    what: string,
+    fn: () => Promise<T>,
+    fail: (error: unknown, attempts: number) => Error = (error, attempts) =>
+      this.writeError(
+        `${what} failed${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${describe(error)}`,
+        error,
+      ),
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         this.metrics.requests++;
         return await fn();
       } catch (error) {
-        if (!isRetryable(error) || attempt >= this.maxAttempts) {
-          throw this.writeError(
-            `${what} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${describe(error)}`,
-            error,
-          );
-        }
+        if (!isRetryable(error) || attempt >= this.maxAttempts) throw fail(error, attempt);
         this.metrics.throttles++;
         const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
         await this.sleep(Math.floor(this.random() * ceiling));
@@ -210,13 +219,21 @@ export class EventStore implements IndexStore {
     );
   }
 
+  /**
+   * Writes the item unless one with its key exists; true when this call created it. The item carries
+   * a write ID (`TABLE_SCHEMA.writeIdAttribute`): when an attempt failed in a way that may still have
+   * written it (a lost answer), the retry's condition fails on our own item, and the write ID tells
+   * so. (One consistent read per failed condition: these are the once-only findings markers, a few
+   * per file.)
+   */
   async putItemIfAbsent(item: TableItem): Promise<boolean> {
+    const writeId = randomUUID();
     try {
       await this.withRetries('PutItem', () =>
         this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: item,
+            Item: { ...item, [TABLE_SCHEMA.writeIdAttribute]: writeId },
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
           }),
@@ -224,9 +241,27 @@ export class EventStore implements IndexStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // the SDK retries too: any failed condition may be on our own earlier attempt
+      const existing = await this.readItem(item.pk, item.sk);
+      return existing?.[TABLE_SCHEMA.writeIdAttribute] === writeId;
     }
+  }
+
+  /** One item by its key, strongly consistent (a Query: the store reads with Query only). */
+  private async readItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.withRetries('Query', () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+          ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#sk': TABLE_SCHEMA.sortKey },
+          ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Items?.[0];
   }
 
   async addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void> {
@@ -292,12 +327,12 @@ export class EventStore implements IndexStore {
       ...(options.limit !== undefined ? { Limit: options.limit } : {}),
       ...(options.startKey ? { ExclusiveStartKey: options.startKey } : {}),
     };
-    try {
-      const out = await this.client.send(new QueryCommand(input));
-      return { items: out.Items ?? [], ...(out.LastEvaluatedKey ? { nextKey: out.LastEvaluatedKey } : {}) };
-    } catch (error) {
-      throw this.readError(error);
-    }
+    const out = await this.withRetries(
+      'Query',
+      () => this.client.send(new QueryCommand(input)),
+      (error, attempts) => this.readError(error, attempts),
+    );
+    return { items: out.Items ?? [], ...(out.LastEvaluatedKey ? { nextKey: out.LastEvaluatedKey } : {}) };
   }
 
   /** Up to `limit` items of a partition (following pages as needed), newest first. */
@@ -331,7 +366,7 @@ export class EventStore implements IndexStore {
     return items.find((i) => i[TABLE_SCHEMA.sortKey] === EVENT_SK);
   }
 
-  private readError(error: unknown): StoreUnavailableError {
+  private readError(error: unknown, attempts = 1): StoreUnavailableError {
     if (
       error instanceof ResourceNotFoundException ||
       (error as { name?: string })?.name === 'ResourceNotFoundException'
@@ -344,9 +379,11 @@ export class EventStore implements IndexStore {
         },
       );
     }
-    return new StoreUnavailableError(`query failed: ${describe(error)}`, `table ${this.tableName}`, {
-      cause: error,
-    });
+    return new StoreUnavailableError(
+      `query failed${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${describe(error)}`,
+      `table ${this.tableName}`,
+      { cause: error },
+    );
   }
 
   /** Creates the table with trailwatch's key schema when it does not exist (local and test stores). */

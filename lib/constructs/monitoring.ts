@@ -165,7 +165,11 @@ export class Monitoring extends Construct {
       ),
     );
     this.dashboard.addWidgets(
-      graph('Log files', [metric('FilesProcessed', five), metric('FilesFailed', five)]),
+      graph('Log files', [
+        metric('FilesProcessed', five),
+        metric('FilesFailed', five),
+        metric('FilesDeferred', five),
+      ]),
       graph('Records', [
         metric('RecordsRead', five),
         metric('EventsIndexed', five),

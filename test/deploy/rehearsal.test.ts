@@ -7,16 +7,18 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { spawnCli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
-import { lambdaContext, sqsRecord } from '../helpers/lambda';
+import { invoke, type SqsHandler, sqsRecord } from '../helpers/lambda';
 
 /**
  * Deploy rehearsal: `cdk bootstrap` and `cdk deploy` of the real app onto moto_server, then a real
@@ -150,6 +152,67 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
+    /** The real handler, configured as the stack configures the function, run in this process. */
+    async function invokeDeployed(event: SQSEvent): Promise<SQSBatchResponse> {
+      const saved = { ...process.env };
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        TABLE_NAME: outputs.TableName,
+      });
+      try {
+        let handler: SqsHandler | undefined;
+        jest.isolateModules(() => {
+          ({ handler } = require('../../lambda/handler') as { handler: SqsHandler });
+        });
+        return (await invoke(handler as SqsHandler, event)).response;
+      } finally {
+        process.env = saved;
+      }
+    }
+
+    /**
+     * One poll of the event source mapping: receive a batch, invoke, delete the messages that
+     * succeeded; the failed ones become visible again (as when their visibility timeout ends).
+     */
+    async function poll(
+      sqs: SQSClient,
+      queueUrl: string,
+    ): Promise<{ received: Message[]; failed: string[] }> {
+      const got = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
+      const received = got.Messages ?? [];
+      if (received.length === 0) return { received, failed: [] };
+      const response = await invokeDeployed({
+        Records: received.map((m) => ({
+          ...sqsRecord(m.Body ?? '', Number(m.Attributes?.ApproximateReceiveCount ?? 1)),
+          messageId: m.MessageId ?? '',
+          receiptHandle: m.ReceiptHandle ?? '',
+        })),
+      });
+      const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
+      for (const m of received) {
+        if (failed.includes(m.MessageId ?? ''))
+          await sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: queueUrl,
+              ReceiptHandle: m.ReceiptHandle,
+              VisibilityTimeout: 0,
+            }),
+          );
+        else await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+      return { received, failed };
+    }
+
     it('writes every CONTRACT stack output', () => {
       expect(Object.keys(outputs).sort()).toEqual([...OUTPUTS].sort());
       expect(outputs.TrailArn).toBe('arn:aws:cloudtrail:us-east-1:123456789012:trail/Trailwatch-trail');
@@ -272,34 +335,7 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
           receiptHandle: m.ReceiptHandle ?? '',
         })),
       };
-      const saved = { ...process.env };
-      Object.assign(process.env, {
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        TABLE_NAME: outputs.TableName,
-      });
-      let response: SQSBatchResponse;
-      try {
-        let handler: ((e: SQSEvent, c: Context) => Promise<SQSBatchResponse>) | undefined;
-        jest.isolateModules(() => {
-          ({ handler } = require('../../lambda/handler') as {
-            handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
-          });
-        });
-        const log = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-        try {
-          response = await (handler as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>)(
-            event,
-            lambdaContext(),
-          );
-        } finally {
-          log.mockRestore();
-        }
-      } finally {
-        process.env = saved;
-      }
+      const response = await invokeDeployed(event);
       expect(response).toEqual({ batchItemFailures: [] });
       for (const m of messages)
         await sqs.send(
@@ -335,6 +371,65 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
         source: `s3://${outputs.BucketName}/${KEY}`,
         record: { eventID: '0968cbec-f8df-43f3-94ba-b451aad083ed' },
       });
+      s3.destroy();
+      sqs.destroy();
+    }, 120_000);
+
+    it('a message that keeps failing lands in the dead-letter queue after 5 receives, intact, and redrives', async () => {
+      const sqs = new SQSClient({ ...client, endpoint });
+      const s3 = new S3Client({
+        ...client,
+        endpoint,
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      });
+      const queueUrl = outputs.QueueUrl as string;
+      const dlqUrl = outputs.DeadLetterQueueUrl as string;
+      // a file announced but not (yet) there: every attempt fails
+      const missing = KEY.replace('.json.gz', '-late.json.gz');
+      const body = JSON.stringify({
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: outputs.BucketName }, object: { key: missing, size: 1234 } },
+          },
+        ],
+      });
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+      const counts: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        const { received, failed } = await poll(sqs, queueUrl);
+        if (received.length === 0) break;
+        counts.push(...received.map((m) => Number(m.Attributes?.ApproximateReceiveCount)));
+        expect(failed).toHaveLength(received.length);
+      }
+      // failed on every receive up to the redrive policy's maxReceiveCount (5), then dead-lettered
+      // (moto counts the first receive as 2, so it hands the message over 4 times, not 5)
+      expect(counts.length).toBeGreaterThanOrEqual(4);
+      expect(Math.max(...counts)).toBe(5);
+      const dead = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      expect(dead.Messages?.map((m) => m.Body)).toEqual([body]);
+
+      // redrive once the cause is fixed: the message goes back to the queue and is indexed
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: outputs.BucketName,
+          Key: missing,
+          Body: readFileSync(join(FIXTURES, 'cloudtrail', 'stratus', STRATUS)),
+        }),
+      );
+      for (const m of dead.Messages ?? []) {
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: m.Body }));
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+      // (the put also announces the object through the bucket's own notification: both succeed)
+      const redriven = await poll(sqs, queueUrl);
+      expect(redriven.received.map((m) => m.Body)).toContain(body);
+      expect(redriven.failed).toEqual([]);
       s3.destroy();
       sqs.destroy();
     }, 120_000);

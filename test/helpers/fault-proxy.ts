@@ -8,19 +8,24 @@ import { seededRandom } from './random';
  * - `throttle`: answer 400 ProvisionedThroughputExceededException without forwarding;
  * - `serverError`: answer 500 InternalServerError without forwarding;
  * - `unprocessed`: forward only part of a BatchWriteItem and return the rest as UnprocessedItems;
+ * - `lostResponse`: forward the request (it takes effect), then answer 500 as if the answer were lost
+ *   on the way back (a timeout after the write);
  * - `delayMs`: hold the request this long before forwarding.
+ * Faults apply to the data-plane operations (BatchWriteItem, PutItem, UpdateItem, Query), not to
+ * table management.
  * It also records what went through: operations, items, and the most requests in flight at once.
  */
 export interface FaultRates {
   throttle?: number;
   serverError?: number;
   unprocessed?: number;
+  lostResponse?: number;
   delayMs?: number;
 }
 
 export interface ProxyStats {
   operations: Record<string, number>;
-  faults: { throttle: number; serverError: number; unprocessed: number };
+  faults: { throttle: number; serverError: number; unprocessed: number; lostResponse: number };
   /** Items sent in BatchWriteItem requests that the backend received. */
   itemsForwarded: number;
   maxInFlight: number;
@@ -32,6 +37,12 @@ export interface FaultProxy {
   setFaults(rates: FaultRates): void;
   close(): Promise<void>;
 }
+
+const LOST = {
+  __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+  message: 'injected: the request took effect but its answer was lost',
+};
+const DATA_PLANE = new Set(['BatchWriteItem', 'PutItem', 'UpdateItem', 'Query']);
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -96,7 +107,7 @@ export async function startFaultProxy(
   let inFlight = 0;
   const stats: ProxyStats = {
     operations: {},
-    faults: { throttle: 0, serverError: 0, unprocessed: 0 },
+    faults: { throttle: 0, serverError: 0, unprocessed: 0, lostResponse: 0 },
     itemsForwarded: 0,
     maxInFlight: 0,
   };
@@ -109,7 +120,7 @@ export async function startFaultProxy(
     stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
     try {
       if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
-      const dataPlane = op === 'BatchWriteItem' || op === 'Query';
+      const dataPlane = DATA_PLANE.has(op);
       if (dataPlane && random() < (faults.throttle ?? 0)) {
         stats.faults.throttle++;
         return reply(res, 400, {
@@ -144,6 +155,10 @@ export async function startFaultProxy(
         if (upstream.status !== 200)
           return reply(res, upstream.status, upstream.body.toString('utf8'), upstream.headers);
         stats.itemsForwarded += sent.length;
+        if (random() < (faults.lostResponse ?? 0)) {
+          stats.faults.lostResponse++;
+          return reply(res, 500, LOST);
+        }
         const answer = JSON.parse(upstream.body.toString('utf8')) as {
           UnprocessedItems?: Record<string, unknown[]>;
         };
@@ -156,6 +171,10 @@ export async function startFaultProxy(
         );
       }
       const upstream = await forward(target, req, body);
+      if (dataPlane && upstream.status === 200 && random() < (faults.lostResponse ?? 0)) {
+        stats.faults.lostResponse++;
+        return reply(res, 500, LOST);
+      }
       return reply(res, upstream.status, upstream.body.toString('utf8'), upstream.headers);
     } finally {
       inFlight--;

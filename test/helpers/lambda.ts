@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
  * What the Lambda service hands a function: a context, and SQS events as the event source mapping
@@ -83,4 +83,57 @@ export function s3TestEvent(bucket: string): string {
     RequestId: 'X',
     HostId: 'Y',
   });
+}
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** A JSON document the function wrote to stdout: an EMF metrics document or a log line. */
+export type LogDocument = Record<string, unknown>;
+
+/**
+ * Runs the handler, returning its response, the EMF documents and the log lines it wrote (stdout and
+ * stderr are captured, so a test run stays quiet).
+ */
+export async function invoke(
+  handler: SqsHandler,
+  event: SQSEvent,
+  context: Context = lambdaContext(),
+): Promise<{ response: SQSBatchResponse; emf: LogDocument[]; logs: LogDocument[] }> {
+  const lines: string[] = [];
+  const capture = (chunk: string | Uint8Array): boolean => {
+    lines.push(String(chunk));
+    return true;
+  };
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
+  try {
+    const response = await handler(event, context);
+    const docs = lines
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as LogDocument);
+    return { response, emf: docs.filter((d) => '_aws' in d), logs: docs.filter((d) => !('_aws' in d)) };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+/** The `SuspiciousSshKeys` metrics of EMF documents: the rule, or `(all)` for the total. */
+export function findingMetrics(emf: LogDocument[]): string[] {
+  return emf
+    .filter((d) => d.SuspiciousSshKeys !== undefined)
+    .map((d) => (d.Rule as string | undefined) ?? '(all)');
+}
+
+/** The sum of one metric over EMF documents (a metric added several times is an array of values). */
+export function metricSum(emf: LogDocument[], name: string): number {
+  let sum = 0;
+  for (const d of emf) {
+    const v = d[name];
+    for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'number') sum += x;
+  }
+  return sum;
 }

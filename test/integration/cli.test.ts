@@ -337,6 +337,41 @@ describe('trailwatch CLI on the embedded store', () => {
     );
   });
 
+  it('hostile text in records never reaches the terminal raw: tables strip it, --json escapes it', async () => {
+    const hostile = '\u001b]0;owned\u0007\u001b[2J\u001b[31mred\u009b1m\u202eevil\rover\u0000';
+    const file = join(dir, 'hostile', 'hostile.json.gz');
+    mkdirSync(join(dir, 'hostile'), { recursive: true });
+    writeFileSync(
+      file,
+      logFile([
+        ec2Call(`StopInstances${hostile}`, {
+          eventTime: '2025-03-04T10:00:00Z',
+          userAgent: hostile,
+          userIdentity: {
+            type: 'IAMUser',
+            userName: hostile,
+            arn: `arn:aws:iam::111122223333:user/x${hostile}`,
+          },
+          requestParameters: { instancesSet: { items: [{ instanceId: 'i-0badbadbadbadbad0' }] } },
+        }),
+      ]),
+    );
+    expect((await run('ingest', file)).code).toBe(0);
+    // every C0/C1 control, DEL and bidi override is a way to rewrite the screen
+    const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const table = await run('query', 'instance', 'i-0badbadbadbadbad0');
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/StopInstances/);
+    expect(table.out).not.toMatch(unsafe);
+    const json = await run('query', 'instance', 'i-0badbadbadbadbad0', '--json');
+    expect(json.out).not.toMatch(unsafe);
+    const [event] = json.json() as { eventID: string; userAgent: string; principal: { userName: string } }[];
+    expect(event?.userAgent).toBe(hostile);
+    expect(event?.principal.userName).toBe(hostile);
+    const full = await run('event', event?.eventID ?? '');
+    expect(full.out).not.toMatch(unsafe);
+  });
+
   it('help and version exit 0', async () => {
     expect((await cli(['--help'])).code).toBe(0);
     expect((await cli(['query', 'instance', '--help'])).out).toMatch(/--since <when>/);

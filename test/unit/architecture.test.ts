@@ -35,4 +35,16 @@ describe('architecture', () => {
       .map((f) => relative(ROOT, join(ROOT, f)));
     expect(users).toEqual(['lambda/store/event-store.ts']);
   });
+
+  it('builds no DynamoDB expression from data: every expression is a constant, values are placeholders', () => {
+    const store = readFileSync(join(ROOT, 'lambda/store/event-store.ts'), 'utf8');
+    const expressions = [...store.matchAll(/(\w*Expression):\s*([^,\n]+)/g)].filter(
+      ([, name]) => name !== 'ExpressionAttributeNames' && name !== 'ExpressionAttributeValues',
+    );
+    expect(expressions.length).toBeGreaterThanOrEqual(5);
+    for (const [, name, value] of expressions) expect(`${name}: ${value}`).toMatch(/^\w+: '[^'`$+]*'$/);
+    // attribute names in expressions are placeholders bound to schema constants, never record text
+    for (const m of store.matchAll(/ExpressionAttributeNames: \{([^}]*)\}/g))
+      expect(m[1]).not.toMatch(/item\.|record|event\./);
+  });
 });

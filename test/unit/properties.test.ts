@@ -130,7 +130,9 @@ describe('properties', () => {
     const x = extractEvent(record, '', `s3://b/${'k'.repeat(1024)}`);
     if (!x.ok) throw new Error(x.reason);
     const built = buildItems(x.event, x.timeMs);
-    expect(built.length).toBeLessThanOrEqual(1 + LIMITS.idsPerEvent + LIMITS.userKeys + 1);
+    expect(built.length).toBeLessThanOrEqual(
+      1 + LIMITS.instanceIdsPerEvent + LIMITS.resourceIdsPerEvent + LIMITS.userKeys + 1,
+    );
     for (const item of built)
       expect(dynamoItemSize(item)).toBeLessThanOrEqual(
         item.kind === 'event' ? LIMITS.eventItemBytes : LIMITS.indexItemBytes,

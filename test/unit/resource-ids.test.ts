@@ -154,13 +154,33 @@ describe('resource IDs (CONTRACT: taken from everywhere they occur)', () => {
   });
 
   it('keeps at most the per-event bound and says it truncated', () => {
-    const items = Array.from({ length: LIMITS.idsPerEvent + 50 }, (_, i) => ({
+    const items = Array.from({ length: LIMITS.instanceIdsPerEvent + 50 }, (_, i) => ({
       instanceId: `i-${i.toString(16).padStart(17, '0')}`,
     }));
     const ids = extractResourceIds(
       ec2Call('RunInstances', { responseElements: { instancesSet: { items } } }),
     );
-    expect(ids.instanceIds).toHaveLength(LIMITS.idsPerEvent);
+    expect(ids.instanceIds).toHaveLength(LIMITS.instanceIdsPerEvent);
     expect(ids.truncated).toBe(true);
+  });
+
+  it('bounds instances and other resources separately: a thousand instances leave room for their image', () => {
+    const items = Array.from({ length: LIMITS.instanceIdsPerEvent }, (_, i) => ({
+      instanceId: `i-${i.toString(16).padStart(17, '0')}`,
+      imageId: 'ami-0123456789abcdef0',
+    }));
+    const volumes = Array.from({ length: LIMITS.resourceIdsPerEvent + 1 }, (_, i) => ({
+      volumeId: `vol-${i.toString(16).padStart(17, '0')}`,
+    }));
+    const full = extractResourceIds(
+      ec2Call('RunInstances', { responseElements: { instancesSet: { items } } }),
+    );
+    expect(full).toMatchObject({ truncated: false, resourceIds: ['ami-0123456789abcdef0'] });
+    expect(full.instanceIds).toHaveLength(LIMITS.instanceIdsPerEvent);
+    const many = extractResourceIds(
+      ec2Call('DescribeVolumes', { responseElements: { volumeSet: { items: volumes } } }),
+    );
+    expect(many.resourceIds).toHaveLength(LIMITS.resourceIdsPerEvent);
+    expect(many.truncated).toBe(true);
   });
 });
