@@ -11,6 +11,8 @@ import type { JsonObject } from '../../lambda/core/json';
 import { type LookupKind, lookupPartition } from '../../lambda/core/lookup';
 import { addCounters, type Counters, emptyCounters, type FileStats } from '../../lambda/core/pipeline';
 import { isRuleId, RULE_IDS, type RuleId } from '../../lambda/core/rules';
+import { parseS3Url } from '../../lambda/core/s3-key';
+import type { LayoutFilter } from '../../lambda/core/s3-layout';
 import {
   DEFAULT_SETTINGS,
   detectionSettings,
@@ -19,7 +21,8 @@ import {
   settingsFromEnv,
 } from '../../lambda/core/settings';
 import { parseSince, parseUntil } from '../../lambda/core/time';
-import { discoverFiles, ingestFiles, type LocalFile } from './ingest';
+import { backfill } from './backfill';
+import { discoverFiles, ingestFiles } from './ingest';
 import {
   type Column,
   clean,
@@ -42,6 +45,8 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly now: () => number;
+  /** Long-running commands (`serve`) stop when this resolves. @default the first SIGINT or SIGTERM */
+  readonly untilStopped?: () => Promise<unknown>;
 }
 
 export const EXIT = { ok: 0, inputFailed: 1, usage: 2 } as const;
@@ -86,6 +91,48 @@ function addRangeOptions(cmd: Command): Command {
     .option('--until <when>', 'only events at or before this ISO time')
     .option('--limit <n>', `at most this many results (default ${DEFAULT_LIMIT})`)
     .option('--json', 'print one JSON object per line (NDJSON)');
+}
+
+/** The pipeline's settings as options (ingest, backfill); the environment gives the defaults. */
+function addSettingsOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--include-read-only',
+      `also index successful read-only calls (default ${DEFAULT_SETTINGS.includeReadOnly}; env TRAILWATCH_INCLUDE_READ_ONLY)`,
+    )
+    .option(
+      '--retention-days <n>',
+      `days items are kept, 0 = forever (default ${DEFAULT_SETTINGS.retentionDays}; env TRAILWATCH_RETENTION_DAYS)`,
+    )
+    .option(
+      '--create-table',
+      'with --table: create the table if it does not exist (for local DynamoDB endpoints)',
+    )
+    .option(
+      '--allowed-ssh-cidrs <cidrs>',
+      'comma-separated networks SSH key pushes may come from (ssh-source-ip; off when empty)',
+    )
+    .option('--privileged-os-users <users>', "comma-separated OS users of ssh-root-os-user (default 'root')")
+    .option('--multi-instance-window <minutes>', 'window of ssh-key-multi-instance (default 60)')
+    .option(
+      '--multi-instance-threshold <n>',
+      'distinct instances that make ssh-key-multi-instance fire (default 2)',
+    )
+    .option(
+      '--multi-principal-threshold <n>',
+      'distinct principals that make ssh-key-multi-principal fire (default 2)',
+    );
+}
+
+/** Collects a repeatable, comma-separated option. */
+function collect(value: string, previous: string[]): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
 }
 
 function storeSelection(flags: StoreFlags): StoreSelection {
@@ -164,9 +211,7 @@ async function withStore<T>(flags: StoreFlags, io: Io, fn: (opened: OpenedStore)
 
 /* ---------------------------------------------------------------- ingest */
 
-interface IngestFlags extends StoreFlags {
-  json?: boolean;
-  concurrency?: string;
+interface SettingsFlags {
   includeReadOnly?: boolean;
   retentionDays?: string;
   createTable?: boolean;
@@ -177,8 +222,13 @@ interface IngestFlags extends StoreFlags {
   multiPrincipalThreshold?: string;
 }
 
+interface IngestFlags extends StoreFlags, SettingsFlags {
+  json?: boolean;
+  concurrency?: string;
+}
+
 /** Settings: defaults, then the environment (TRAILWATCH_*), then options. */
-function ingestSettings(flags: IngestFlags, env: NodeJS.ProcessEnv): Settings {
+function ingestSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv): Settings {
   const fromEnv = settingsFromEnv(env);
   const d = fromEnv.detection;
   return {
@@ -228,15 +278,15 @@ function addUp(results: readonly FileStats[], unreadable: number): Totals {
 
 const REJECTIONS_SHOWN = 3;
 
-function fileMessages(file: LocalFile, stats: FileStats): string[] {
+function fileMessages(display: string, stats: FileStats): string[] {
   const lines: string[] = [];
   if (stats.error) lines.push(`trailwatch: ${clean(stats.error.describe())}`);
   for (const r of stats.rejections.slice(0, REJECTIONS_SHOWN)) {
-    lines.push(`trailwatch: ${clean(file.display)}: record #${r.index} rejected: ${clean(r.reason)}`);
+    lines.push(`trailwatch: ${clean(display)}: record #${r.index} rejected: ${clean(r.reason)}`);
   }
   if (stats.rejected > REJECTIONS_SHOWN) {
     lines.push(
-      `trailwatch: ${clean(file.display)}: … and ${stats.rejected - REJECTIONS_SHOWN} more rejected record(s)`,
+      `trailwatch: ${clean(display)}: … and ${stats.rejected - REJECTIONS_SHOWN} more rejected record(s)`,
     );
   }
   return lines;
@@ -277,12 +327,11 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
         records += stats.records;
         indexed += stats.indexed;
         bar?.increment(1, { records, indexed });
-        const lines = fileMessages(file, stats);
+        const lines = fileMessages(file.display, stats);
         if (bar) deferred.push(...lines);
         else for (const l of lines) io.err(l);
       },
-    });
-    bar?.stop();
+    }).finally(() => bar?.stop());
     for (const l of deferred) io.err(l);
 
     const totals = addUp(results, discovery.errors.length);
@@ -310,6 +359,184 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
     }
     return totals.filesFailed > 0 || totals.rejected > 0 ? EXIT.inputFailed : EXIT.ok;
   });
+}
+
+/* ---------------------------------------------------------------- backfill */
+
+const BACKFILL_CONCURRENCY = 8;
+
+interface BackfillFlags extends Omit<StoreFlags, 'region'>, SettingsFlags {
+  json?: boolean;
+  concurrency?: string;
+  since?: string;
+  until?: string;
+  account: string[];
+  region: string[];
+  queue?: string;
+  reprocess?: boolean;
+}
+
+/** `s3://bucket/prefix`: a prefix names a folder (a trailing `/` is added) unless it names a file. */
+function backfillTarget(url: string): { bucket: string; prefix: string } {
+  const { bucket, key } = parseS3Url(url);
+  const prefix = key === '' || key.endsWith('/') || /\.json(\.gz)?$/i.test(key) ? key : `${key}/`;
+  return { bucket, prefix };
+}
+
+function backfillFilter(
+  url: string,
+  flags: BackfillFlags,
+  now: number,
+): { bucket: string; filter: LayoutFilter } {
+  const { bucket, prefix } = backfillTarget(url);
+  const range = timeRange({ ...flags, limit: undefined }, now);
+  for (const a of flags.account)
+    if (!/^\d{12}$/.test(a)) throw new UsageError(`expected 12-digit account IDs, got '${a}'`, '--account');
+  for (const r of flags.region)
+    if (!/^[a-z0-9-]{2,32}$/.test(r))
+      throw new UsageError(`expected region names like eu-west-1, got '${r}'`, '--region');
+  return {
+    bucket,
+    filter: {
+      prefix,
+      ...(range.sinceMs !== undefined ? { sinceMs: range.sinceMs } : {}),
+      ...(range.untilMs !== undefined ? { untilMs: range.untilMs } : {}),
+      accounts: new Set(flags.account),
+      regions: new Set(flags.region),
+    },
+  };
+}
+
+function rate(n: number, ms: number): string {
+  return ms > 0 ? (n / (ms / 1000)).toFixed(1) : '0.0';
+}
+
+async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<number> {
+  const settings = ingestSettings(flags, io.env);
+  const { bucket, filter } = backfillFilter(url, flags, io.now());
+  const concurrency =
+    flags.concurrency !== undefined
+      ? parsePositiveInt(flags.concurrency, '--concurrency', 64)
+      : BACKFILL_CONCURRENCY;
+  const { createS3Client, S3ObjectLister, S3ObjectReader } = await import('../../lambda/s3-objects');
+  const s3 = createS3Client(io.env, flags.profile ? { profile: flags.profile } : {});
+  // --queue needs no store, unless a table is named: its file markers then skip what is done
+  const opened =
+    flags.queue && flags.table === undefined
+      ? undefined
+      : await openStore(storeSelection({ ...flags, region: undefined }), io.env);
+  try {
+    if (opened && flags.createTable && !opened.local) await opened.store.createTableIfMissing();
+    const queue = flags.queue
+      ? (await import('./queue')).SqsQueueSender.create(
+          flags.queue,
+          io.env,
+          flags.profile ? { profile: flags.profile } : {},
+        )
+      : undefined;
+    const bar =
+      io.interactive && !flags.json
+        ? new SingleBar(
+            {
+              format: `backfill [{bar}] {value}/{total}{listing} files | {indexed} events | {rate} files/s | ETA {left}`,
+              stream: process.stderr,
+              hideCursor: true,
+            },
+            Presets.shades_classic,
+          )
+        : undefined;
+    const started = io.now();
+    const messages: string[] = [];
+    bar?.start(0, 0, { listing: '+ (listing)', indexed: 0, rate: '0.0', left: '…' });
+    let result: Awaited<ReturnType<typeof backfill>>;
+    try {
+      result = await backfill({
+        bucket,
+        filter,
+        settings,
+        concurrency,
+        lister: new S3ObjectLister(bucket, s3),
+        ...(opened ? { store: opened.store } : {}),
+        ...(queue ? { queue } : { reader: new S3ObjectReader(s3) }),
+        ...(flags.reprocess ? { reprocess: true } : {}),
+        now: io.now,
+        onProgress: (p) => {
+          if (!bar) return;
+          const done = p.processed + p.failed + p.alreadyDone + p.announced;
+          const elapsed = io.now() - started;
+          const worked = p.processed + p.failed + p.announced;
+          const perMs = worked > 0 ? elapsed / worked : 0;
+          bar.setTotal(p.listed);
+          bar.update(done, {
+            listing: p.listingDone ? '' : '+ (listing)',
+            indexed: p.indexed,
+            rate: rate(worked, elapsed),
+            left: p.listingDone && perMs > 0 ? `${Math.ceil(((p.listed - done) * perMs) / 1000)}s` : '…',
+          });
+        },
+        onFile: (source, stats) => {
+          const lines = fileMessages(source, stats);
+          if (bar) messages.push(...lines);
+          else for (const l of lines) io.err(l);
+        },
+      });
+    } finally {
+      // a stopped bar lets the process exit (its timer would keep it alive), whatever happened
+      bar?.stop();
+    }
+    for (const l of messages) io.err(l);
+
+    const p = result.progress;
+    const totals: Totals = {
+      files: p.processed + p.failed,
+      filesFailed: p.failed,
+      filesSkipped: p.filesSkipped,
+      ...result.totals,
+    };
+    const seconds = (io.now() - started) / 1000;
+    const where = queue ? `the queue ${flags.queue}` : `the ${opened?.description}`;
+    if (result.error) {
+      io.err(`trailwatch: ${clean(result.error.describe())}`);
+      io.err('trailwatch: stopped; what is done stays done: run the same command again to resume.');
+    }
+    if (flags.json) {
+      io.out(
+        jsonLine({
+          ...totals,
+          source: `s3://${bucket}/${filter.prefix}`,
+          listed: p.listed,
+          alreadyDone: p.alreadyDone,
+          ...(queue ? { announced: p.announced, queue: flags.queue } : { store: opened?.description }),
+          listCalls: result.listing.listCalls,
+          seconds: Number(seconds.toFixed(3)),
+          ...(result.error ? { error: result.error.describe() } : {}),
+        }),
+      );
+    } else {
+      const lines = [
+        `${result.error ? 'Stopped backfilling' : 'Backfilled'} s3://${bucket}/${filter.prefix} into ${where} in ${seconds.toFixed(1)}s`,
+        `  files:   ${p.listed} log file(s) found with ${result.listing.listCalls} list call(s); ` +
+          (queue
+            ? `${p.announced} announced to the queue`
+            : `${totals.files} processed (${totals.filesFailed} failed)`) +
+          `, ${p.alreadyDone} already done`,
+      ];
+      if (!queue)
+        lines.push(
+          `  records: ${totals.records} read, ${totals.indexed} events indexed (${totals.items} items), ` +
+            `${totals.skipped} skipped, ${totals.duplicates} duplicate(s), ${totals.rejected} rejected`,
+          `  SSH key pushes: ${totals.sshKeyPushes}; new findings: ${totals.findings}${describeByRule(totals.findingsByRule)}` +
+            (totals.findings > 0 ? ' (list them: trailwatch findings)' : ''),
+        );
+      else lines.push('  The deployed function indexes them; watch the queue depth on the dashboard.');
+      if (p.failed > 0)
+        lines.push('  Run the same command again to retry the failed files: done files are skipped.');
+      io.out(lines.join('\n'));
+    }
+    return result.error || totals.filesFailed > 0 || totals.rejected > 0 ? EXIT.inputFailed : EXIT.ok;
+  } finally {
+    await opened?.close();
+  }
 }
 
 function describeByRule(byRule: Partial<Record<RuleId, number>>): string {
@@ -440,42 +667,56 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const run = (fn: () => Promise<number>): Promise<void> => fn().then(setExit);
 
   addStoreOptions(
-    program
-      .command('ingest')
-      .description('index CloudTrail log files (.json.gz, .json) and directories of them (recursively)')
-      .argument('<paths...>', 'files or directories')
-      .option('--json', 'print the summary as one JSON line')
-      .option('--concurrency <n>', 'files processed at once (default 4)')
-      .option(
-        '--include-read-only',
-        `also index successful read-only calls (default ${DEFAULT_SETTINGS.includeReadOnly}; env TRAILWATCH_INCLUDE_READ_ONLY)`,
-      )
-      .option(
-        '--retention-days <n>',
-        `days items are kept, 0 = forever (default ${DEFAULT_SETTINGS.retentionDays}; env TRAILWATCH_RETENTION_DAYS)`,
-      )
-      .option(
-        '--create-table',
-        'with --table: create the table if it does not exist (for local DynamoDB endpoints)',
-      )
-      .option(
-        '--allowed-ssh-cidrs <cidrs>',
-        'comma-separated networks SSH key pushes may come from (ssh-source-ip; off when empty)',
-      )
-      .option(
-        '--privileged-os-users <users>',
-        "comma-separated OS users of ssh-root-os-user (default 'root')",
-      )
-      .option('--multi-instance-window <minutes>', 'window of ssh-key-multi-instance (default 60)')
-      .option(
-        '--multi-instance-threshold <n>',
-        'distinct instances that make ssh-key-multi-instance fire (default 2)',
-      )
-      .option(
-        '--multi-principal-threshold <n>',
-        'distinct principals that make ssh-key-multi-principal fire (default 2)',
-      ),
+    addSettingsOptions(
+      program
+        .command('ingest')
+        .description('index CloudTrail log files (.json.gz, .json) and directories of them (recursively)')
+        .argument('<paths...>', 'files or directories')
+        .option('--json', 'print the summary as one JSON line')
+        .option('--concurrency <n>', 'files processed at once (default 4)'),
+    ),
   ).action((paths: string[], flags: IngestFlags) => run(() => runIngest(paths, flags, io)));
+
+  addSettingsOptions(
+    program
+      .command('backfill')
+      .description(
+        'index the log files of a CloudTrail bucket: s3://BUCKET[/PREFIX], pruned by time, account and region',
+      )
+      .argument('<s3url>', 's3://BUCKET or s3://BUCKET/PREFIX (a trail prefix, or any folder of AWSLogs/)')
+      .option('--since <when>', 'files of events at or after: a duration back from now (30d) or an ISO time')
+      .option('--until <when>', 'files of events at or before this ISO time')
+      .option('--account <ids>', 'only these account IDs (comma-separated; repeatable)', collect, [])
+      .option(
+        '--region <regions>',
+        'only these CloudTrail regions (comma-separated; repeatable). The table region comes from the SDK settings',
+        collect,
+        [],
+      )
+      .option(
+        '--concurrency <n>',
+        `files processed (or message batches sent) at once (default ${BACKFILL_CONCURRENCY})`,
+      )
+      .option(
+        '--queue <url>',
+        'announce the files to the deployed ingest queue (stack output QueueUrl) instead of processing them here',
+      )
+      .option(
+        '--reprocess',
+        'also process files already done (by an earlier backfill or the deployed function)',
+      )
+      .option('--json', 'print the summary as one JSON line')
+      .option('--db <dir>', 'embedded store directory (default: $TRAILWATCH_DB or ./.trailwatch)')
+      .option(
+        '--table <name>',
+        'use a DynamoDB table (the stack output TableName) instead of the embedded store',
+      )
+      .option(
+        '--endpoint <url>',
+        'DynamoDB endpoint for --table (default: the SDK settings, e.g. AWS_ENDPOINT_URL)',
+      )
+      .option('--profile <name>', 'AWS profile (S3, SQS and --table; default: the SDK settings)'),
+  ).action((url: string, flags: BackfillFlags) => run(() => runBackfill(url, flags, io)));
 
   const query = program.command('query').description('look up events in the index, newest first');
   const lookups: [LookupKind, string, string][] = [
@@ -511,6 +752,29 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--json', 'print one JSON object')
       .addOption(new Option('--no-record', 'do not read the full record from the log file')),
   ).action((eventID: string, flags: EventFlags) => run(() => runEvent(eventID, flags, io)));
+
+  program
+    .command('serve')
+    .description(
+      'serve the embedded store as a DynamoDB endpoint on this machine (AWS CLI, SDKs, NoSQL Workbench)',
+    )
+    .option('--db <dir>', 'embedded store directory (default: $TRAILWATCH_DB or ./.trailwatch)')
+    .option('--port <n>', 'port (default 8000; 0: any free port)', '8000')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
+    .action((flags: { db?: string; port: string; host: string }) =>
+      run(async () => {
+        const { parsePort, startServe, untilStopped } = await import('./serve');
+        const { server, lines } = await startServe({
+          db: flags.db ?? io.env.TRAILWATCH_DB ?? '.trailwatch',
+          host: flags.host,
+          port: parsePort(flags.port),
+        });
+        for (const line of lines) io.out(line);
+        await (io.untilStopped ?? untilStopped)();
+        await server.close();
+        return EXIT.ok;
+      }),
+    );
 
   return program;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import dynalite from 'dynalite';
 import { StoreUnavailableError, UsageError } from '../../lambda/core/errors';
 import { LOCAL_TABLE_NAME } from '../../lambda/core/table-schema';
@@ -40,10 +40,18 @@ export async function openStore(
     if (sel.table.trim() === '') throw new UsageError('table name is empty', '--table');
     if (sel.db !== undefined)
       throw new UsageError('use either --db (embedded store) or --table (DynamoDB table), not both', '--db');
+    // a local endpoint (`trailwatch serve`, DynamoDB Local) takes any credentials: do not require real ones
+    const local =
+      sel.endpoint !== undefined &&
+      isLoopback(sel.endpoint) &&
+      !env.AWS_ACCESS_KEY_ID &&
+      !env.AWS_PROFILE &&
+      !sel.profile;
     const client = createDocumentClient({
       ...(sel.endpoint ? { endpoint: sel.endpoint } : {}),
-      ...(sel.region ? { region: sel.region } : {}),
+      ...(sel.region ? { region: sel.region } : local && !env.AWS_REGION ? { region: 'local' } : {}),
       ...(sel.profile ? { profile: sel.profile } : {}),
+      ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
     const store = new EventStore({ tableName: sel.table, client });
     return {
@@ -57,8 +65,61 @@ export async function openStore(
   return openEmbeddedStore(resolve(sel.db ?? env.TRAILWATCH_DB ?? '.trailwatch'));
 }
 
-/** Starts dynalite on LevelDB in `dir` and returns a store on it. */
-export async function openEmbeddedStore(dir: string): Promise<OpenedStore> {
+/** The LevelDB class dynalite uses (its own dependency, so the same version and the same lock). */
+function levelOfDynalite(): new (path: string) => { open(): Promise<void>; close(): Promise<void> } {
+  const from = dirname(require.resolve('dynalite'));
+  return (require(require.resolve('level', { paths: [from] })) as { Level: never }).Level;
+}
+
+/**
+ * LevelDB allows one process per database. dynalite opening a locked one fails inside a request
+ * callback and takes the process down, so the lock is tried first, with the message that helps.
+ * @throws StoreUnavailableError when another process holds the store
+ */
+async function assertNotLocked(path: string, dir: string): Promise<void> {
+  const Level = levelOfDynalite();
+  const db = new Level(path);
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if ((error as { code?: string }).code === 'LEVEL_LOCKED' || cause?.code === 'LEVEL_LOCKED')
+      throw new StoreUnavailableError(
+        'the local store is in use by another trailwatch process; while `trailwatch serve` runs, use --table trailwatch --endpoint <its endpoint>',
+        dir,
+        { cause: error },
+      );
+    throw new StoreUnavailableError(`cannot open the local store: ${(error as Error).message}`, dir, {
+      cause: error,
+    });
+  }
+  await db.close();
+}
+
+/** Whether a URL points at this machine. */
+export function isLoopback(url: string): boolean {
+  try {
+    return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+export interface EmbeddedServer {
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite on LevelDB in `dir`, listening on `host:port` (port 0: any free one).
+ * @throws StoreUnavailableError when the directory cannot be created or the port is taken
+ */
+export async function startEmbeddedServer(
+  dir: string,
+  host = '127.0.0.1',
+  port = 0,
+): Promise<EmbeddedServer> {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
@@ -66,6 +127,7 @@ export async function openEmbeddedStore(dir: string): Promise<OpenedStore> {
       cause: error,
     });
   }
+  await assertNotLocked(resolve(dir, 'dynamodb'), dir);
   const server = dynalite({
     path: resolve(dir, 'dynamodb'),
     createTableMs: 0,
@@ -73,22 +135,36 @@ export async function openEmbeddedStore(dir: string): Promise<OpenedStore> {
     updateTableMs: 0,
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', fail);
-      ok();
-    });
+    server.once('error', (error: Error) =>
+      fail(
+        new StoreUnavailableError(`cannot listen on ${host}:${port}: ${error.message}`, dir, {
+          cause: error,
+        }),
+      ),
+    );
+    server.listen(port, host, () => ok());
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    endpoint: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+/** Starts dynalite on LevelDB in `dir` and returns a store on it. */
+export async function openEmbeddedStore(dir: string): Promise<OpenedStore> {
+  const server = await startEmbeddedServer(dir);
   const client = createDocumentClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     region: 'local',
     credentials: LOCAL_CREDENTIALS,
   });
   const store = new EventStore({ tableName: LOCAL_TABLE_NAME, client });
   const close = async (): Promise<void> => {
     client.destroy();
-    await new Promise<void>((ok) => server.close(() => ok()));
+    await server.close();
   };
   try {
     await store.createTableIfMissing();
@@ -101,7 +177,7 @@ export async function openEmbeddedStore(dir: string): Promise<OpenedStore> {
       )
     ) {
       throw new StoreUnavailableError(
-        'the local store is in use by another trailwatch process (or cannot be opened)',
+        'the local store is in use by another trailwatch process (or cannot be opened); while `trailwatch serve` runs, use --table trailwatch --endpoint <its endpoint>',
         dir,
         { cause: error },
       );

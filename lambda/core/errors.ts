@@ -77,3 +77,6 @@ export function asTrailwatchError(error: unknown, source?: string): TrailwatchEr
  * its message is redelivered instead of the whole invocation timing out.
  */
 export class OutOfTimeError extends TrailwatchError {}
+
+/** Messages could not be sent to a queue (`backfill --queue`). */
+export class QueueSendError extends TrailwatchError {}

@@ -22,8 +22,8 @@ import { formatTime, sortableTime } from './time';
  * Keys derive from `eventID` and `eventTime` only, so writing an event twice overwrites the same items.
  */
 
-export type ItemKind = 'event' | 'instance' | 'user' | 'resource' | 'key' | 'finding';
-type IndexKind = Exclude<ItemKind, 'event' | 'finding'>;
+export type ItemKind = 'event' | 'instance' | 'user' | 'resource' | 'key' | 'finding' | 'file';
+type IndexKind = Exclude<ItemKind, 'event' | 'finding' | 'file'>;
 
 export interface TableItem {
   readonly pk: string;

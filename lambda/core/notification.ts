@@ -5,6 +5,8 @@ import {
   OutOfTimeError,
   type TrailwatchError,
 } from './errors';
+import { fileMarkerItem } from './file-markers';
+import { expiresAtFor } from './items';
 import { field, isObject, text } from './json';
 import type { MetricsSink } from './metrics';
 import { type FileStats, type IndexStore, processLogFile } from './pipeline';
@@ -84,6 +86,39 @@ export function parseNotification(body: string): Notification {
   );
 }
 
+/** A key as S3 event notifications write it: URL-encoded, `/` kept, a space as `+`. */
+export function encodeEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+}
+
+/**
+ * The body of the message S3 sends for a new object (event notification 2.1), for announcing
+ * existing log files to the ingest queue as if they had just been delivered (`backfill --queue`).
+ */
+export function objectCreatedMessage(
+  bucket: string,
+  object: { key: string; size: number },
+  nowMs: number,
+): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        eventTime: new Date(nowMs).toISOString(),
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'trailwatch-backfill' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'trailwatch-backfill',
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodeEventKey(object.key), size: object.size },
+        },
+      },
+    ],
+  });
+}
+
 /** Reads an object as a stream of chunks. */
 export interface ObjectReader {
   read(bucket: string, key: string): Promise<AsyncIterable<Uint8Array>>;
@@ -104,6 +139,8 @@ export interface NotificationDeps {
   readonly log?: Log;
   /** The invocation's time: files are not started, or are abandoned, when it runs low. */
   readonly budget?: TimeBudget;
+  /** Clock, for TTLs and file markers. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface ObjectOutcome {
@@ -144,10 +181,13 @@ export async function processNotification(body: string, deps: NotificationDeps):
           settings: deps.settings,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
           ...(deps.budget ? { budget: deps.budget } : {}),
+          ...(deps.now ? { now: deps.now } : {}),
         },
         deps.store,
       );
       logStats(deps.log, stats);
+      // every item of the file is stored: mark it done (a backfill skips it)
+      if (stats.status !== 'failed') await markDone(deps, object, stats);
       outcomes.push({ object, kind, stats, ...(stats.error ? { error: stats.error } : {}) });
     } catch (error) {
       const e = asTrailwatchError(error, source);
@@ -168,6 +208,13 @@ export async function processNotification(body: string, deps: NotificationDeps):
     );
   }
   return outcomes;
+}
+
+async function markDone(deps: NotificationDeps, object: AnnouncedObject, stats: FileStats): Promise<void> {
+  const now = deps.now?.() ?? Date.now();
+  await deps.store.putItem(
+    fileMarkerItem(object, stats, deps.settings, now, expiresAtFor(now, deps.settings.retentionDays)),
+  );
 }
 
 function logStats(log: Log | undefined, stats: FileStats): void {

@@ -93,7 +93,7 @@ const PUSH_SLICE = 500;
 const MAX_SEEN_PER_FILE = 100_000;
 
 /** A set that forgets everything once it holds `limit` values. */
-class BoundedSet<T> extends Set<T> {
+export class BoundedSet<T> extends Set<T> {
   constructor(private readonly limit: number) {
     super();
   }

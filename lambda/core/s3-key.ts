@@ -1,4 +1,4 @@
-import { InvalidS3KeyError } from './errors';
+import { InvalidS3KeyError, UsageError } from './errors';
 
 /**
  * What a key in a CloudTrail bucket holds:
@@ -76,4 +76,11 @@ export function parseLogKey(key: string): LogKeyParts | undefined {
     date: `${g.y}-${g.m}-${g.d}`,
     fileName: g.file ?? '',
   };
+}
+
+/** `s3://bucket/key…` split into bucket and key. @throws UsageError */
+export function parseS3Url(url: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url.trim());
+  if (!m?.[1]) throw new UsageError(`expected s3://BUCKET[/PREFIX], got '${url}'`, url);
+  return { bucket: m[1], key: m[2] ?? '' };
 }

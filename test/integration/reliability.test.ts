@@ -1,10 +1,7 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { processLogFile } from '../../lambda/core/pipeline';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
-import { TABLE_SCHEMA } from '../../lambda/core/table-schema';
-import { createDocumentClient } from '../../lambda/store/event-store';
-import { type LocalDynamo, startDynalite, storeAt, TEST_CREDENTIALS } from '../helpers/dynalite';
+import { type LocalDynamo, startDynalite, storeAt } from '../helpers/dynalite';
 import { type FaultProxy, type FaultRates, startFaultProxy } from '../helpers/fault-proxy';
 import {
   findingMetrics,
@@ -19,6 +16,7 @@ import {
 import { loadHandler } from '../helpers/local-function';
 import { assumedRole, chunks, ec2Call, iamUser, keyPush, logFile, type Rec } from '../helpers/records';
 import { type LocalS3, startS3rver } from '../helpers/s3rver';
+import { dumpTable, type Item, itemKey } from '../helpers/table-dump';
 import { MemoryStore } from '../helpers/writer';
 
 /**
@@ -72,33 +70,8 @@ function workload(): Rec[][] {
   return files;
 }
 
-type Item = Record<string, unknown>;
-const keyOf = (item: Item): string => `${item[TABLE_SCHEMA.partitionKey]}|${item[TABLE_SCHEMA.sortKey]}`;
-
-/** The whole table (test inspection only: the product reads with Query), without what differs by design. */
-async function dump(endpoint: string, tableName: string): Promise<Map<string, Item>> {
-  const client = createDocumentClient({ endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-  const out = new Map<string, Item>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const raw of page.Items ?? []) {
-      // the TTL counts from the latest write; the write ID is per write; an event's `source` is the
-      // file that wrote it last (one of those that hold it, checked below)
-      const { [TABLE_SCHEMA.timeToLiveAttribute]: _ttl, [TABLE_SCHEMA.writeIdAttribute]: _w, ...item } = raw;
-      out.set(keyOf(item), item);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  client.destroy();
-  return out;
-}
+const dump = dumpTable;
+const keyOf = itemKey;
 
 function withoutSource(items: Map<string, Item>): Map<string, Item> {
   return new Map([...items].map(([k, { source: _s, ...rest }]) => [k, rest]));

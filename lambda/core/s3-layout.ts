@@ -1,0 +1,231 @@
+import { classifyKey, parseLogKey } from './s3-key';
+
+/**
+ * Finding the log files of a CloudTrail bucket without listing everything. CloudTrail writes
+ *
+ *   [<prefix>/]AWSLogs/[<o-organization>/]<account>/CloudTrail/<region>/<YYYY>/<MM>/<DD>/<file>.json.gz
+ *
+ * so accounts, regions, years and months are "folders" that one delimited listing each reveals, and
+ * a time range selects days without listing the others. The listing itself is injected (S3's
+ * ListObjectsV2, one page per call): this module has no AWS SDK.
+ */
+
+/** One page of a listing: objects (with a delimiter: those directly under the prefix) and folders. */
+export interface ListPage {
+  readonly objects: readonly { readonly key: string; readonly size: number }[];
+  /** Common prefixes (with a delimiter), each ending in the delimiter. */
+  readonly prefixes: readonly string[];
+  /** Continuation token of the next page, if any. */
+  readonly next?: string;
+}
+
+export interface ObjectLister {
+  /** One ListObjectsV2 page. */
+  list(prefix: string, options: { delimiter?: string; continuationToken?: string }): Promise<ListPage>;
+}
+
+export interface LogObject {
+  readonly key: string;
+  readonly size: number;
+}
+
+export interface LayoutFilter {
+  /** Key prefix under the bucket (what the user gave after `s3://bucket/`). */
+  readonly prefix: string;
+  /** Files of events at or after (by delivery day folder, UTC). */
+  readonly sinceMs?: number;
+  /** Files of events at or before (by delivery day folder; the next day is read too, see `DAY_SLACK_MS`). */
+  readonly untilMs?: number;
+  /** Only these account IDs (empty or absent: all). */
+  readonly accounts?: ReadonlySet<string>;
+  /** Only these regions (empty or absent: all). */
+  readonly regions?: ReadonlySet<string>;
+}
+
+/** What the walk did, for progress and for tests of the pruning. */
+export interface ListStats {
+  listCalls: number;
+  /** Objects seen in listings (log files or not). */
+  objectsSeen: number;
+}
+
+/**
+ * CloudTrail files are foldered by delivery time: events of the last minutes of a day arrive in the
+ * next day's folder. The day after `--until` is read too.
+ */
+export const DAY_SLACK_MS = 86_400_000;
+
+const DAY_MS = 86_400_000;
+const ORG = /^o-[a-z0-9]{10,32}$/;
+
+type Level = 'awslogs' | 'org' | 'account' | 'service' | 'region' | 'year' | 'month' | 'day';
+
+interface Range {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Every log file under the filter's prefix that can hold events in the range, of the selected
+ * accounts and regions, in key order. Digest and Insights files, folder markers and other keys are
+ * not yielded.
+ */
+export async function* findLogObjects(
+  lister: ObjectLister,
+  filter: LayoutFilter,
+  stats: ListStats = { listCalls: 0, objectsSeen: 0 },
+): AsyncGenerator<LogObject> {
+  const range: Range = {
+    ...(filter.sinceMs !== undefined ? { from: day(filter.sinceMs) } : {}),
+    ...(filter.untilMs !== undefined ? { to: day(filter.untilMs + DAY_SLACK_MS) } : {}),
+  };
+  const unbounded = range.from === undefined && range.to === undefined;
+  const accounts = filter.accounts?.size ? filter.accounts : undefined;
+  const regions = filter.regions?.size ? filter.regions : undefined;
+
+  /** Every page of one listing. */
+  async function* pages(prefix: string, delimiter?: string): AsyncGenerator<ListPage> {
+    let token: string | undefined;
+    do {
+      stats.listCalls++;
+      const page = await lister.list(prefix, {
+        ...(delimiter ? { delimiter } : {}),
+        ...(token ? { continuationToken: token } : {}),
+      });
+      stats.objectsSeen += page.objects.length;
+      yield page;
+      token = page.next;
+    } while (token);
+  }
+
+  async function folders(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const page of pages(prefix, '/')) out.push(...page.prefixes);
+    return out;
+  }
+
+  /** Objects under a prefix (all depths), kept when they are log files in the filter. */
+  async function* flat(prefix: string): AsyncGenerator<LogObject> {
+    for await (const page of pages(prefix))
+      for (const o of page.objects) if (selected(o.key, o.size)) yield { key: o.key, size: o.size };
+  }
+
+  function selected(key: string, size: number): boolean {
+    if (classifyKey(key, size) !== 'log') return false;
+    const parts = parseLogKey(key);
+    if (!parts) return unbounded && !accounts && !regions;
+    if (accounts && !accounts.has(parts.accountId)) return false;
+    if (regions && !regions.has(parts.region)) return false;
+    if (range.from !== undefined && parts.date < range.from) return false;
+    if (range.to !== undefined && parts.date > range.to) return false;
+    return true;
+  }
+
+  const last = (folder: string): string => folder.slice(0, -1).split('/').pop() ?? '';
+
+  async function* walk(prefix: string, level: Level): AsyncGenerator<LogObject> {
+    // below a region, without a time range, one flat listing is the fewest calls
+    if (unbounded && (level === 'region' || level === 'year' || level === 'month' || level === 'day')) {
+      yield* flat(prefix);
+      return;
+    }
+    switch (level) {
+      case 'awslogs':
+      case 'org':
+        for (const f of await folders(prefix)) {
+          const name = last(f);
+          if (level === 'awslogs' && ORG.test(name)) yield* walk(f, 'org');
+          else if (!accounts || accounts.has(name)) yield* walk(f, 'account');
+        }
+        return;
+      case 'account':
+        // CloudTrail-Digest/ and CloudTrail-Insight/ are beside CloudTrail/: not listed at all
+        yield* walk(`${prefix}CloudTrail/`, 'service');
+        return;
+      case 'service':
+        for (const f of await folders(prefix)) if (!regions || regions.has(last(f))) yield* walk(f, 'region');
+        return;
+      case 'region':
+        for (const f of await folders(prefix)) {
+          const y = last(f);
+          if (!/^\d{4}$/.test(y) || !overlaps(range, `${y}-01-01`, `${y}-12-31`)) continue;
+          if (within(range, `${y}-01-01`, `${y}-12-31`)) yield* flat(f);
+          else yield* walk(f, 'year');
+        }
+        return;
+      case 'year':
+        for (const f of await folders(prefix)) {
+          const [y, m] = f.slice(0, -1).split('/').slice(-2);
+          if (!/^\d{2}$/.test(m ?? '')) continue;
+          const first = `${y}-${m}-01`;
+          const lastDay = day(Date.UTC(Number(y), Number(m), 0));
+          if (!overlaps(range, first, lastDay)) continue;
+          if (within(range, first, lastDay)) yield* flat(f);
+          else yield* walk(f, 'month');
+        }
+        return;
+      case 'month': {
+        // a month at an end of the range: its days in the range, each listed directly
+        const [y, m] = prefix.slice(0, -1).split('/').slice(-2);
+        const start = Date.UTC(Number(y), Number(m) - 1, 1);
+        for (let t = start; new Date(t).getUTCMonth() === Number(m) - 1; t += DAY_MS) {
+          const d = day(t);
+          if (within(range, d, d)) yield* flat(`${prefix}${d.slice(8, 10)}/`);
+        }
+        return;
+      }
+      case 'day':
+        yield* flat(prefix);
+        return;
+    }
+  }
+
+  const start = startingPoint(filter.prefix);
+  if (start) {
+    yield* walk(start.prefix, start.level);
+    return;
+  }
+  // no AWSLogs/ in the prefix: the trail's own key prefix, or the bucket's root
+  const prefix = filter.prefix;
+  if (prefix === '' || prefix.endsWith('/')) {
+    const top = await folders(prefix);
+    if (top.includes(`${prefix}AWSLogs/`)) {
+      yield* walk(`${prefix}AWSLogs/`, 'awslogs');
+      return;
+    }
+  }
+  // not the CloudTrail layout (or not at a folder boundary): list everything, filter by key
+  yield* flat(prefix);
+}
+
+/** Where a prefix that names part of the layout starts the walk; undefined when it does not. */
+function startingPoint(prefix: string): { prefix: string; level: Level } | undefined {
+  const at = prefix.lastIndexOf('AWSLogs/');
+  if (at < 0 || (at > 0 && prefix[at - 1] !== '/')) return undefined;
+  const base = prefix.slice(0, at + 'AWSLogs/'.length);
+  const rest = prefix.slice(base.length);
+  if (rest !== '' && !rest.endsWith('/')) return undefined; // a partial name: filter a flat listing
+  const parts = rest.split('/').filter((p) => p !== '');
+  const org = parts[0] !== undefined && ORG.test(parts[0]);
+  const levels: Level[] = org
+    ? ['awslogs', 'org', 'account', 'service', 'region', 'year', 'month', 'day']
+    : ['awslogs', 'account', 'service', 'region', 'year', 'month', 'day'];
+  const level = levels[parts.length];
+  if (!level) return undefined;
+  // inside an account, the next folder must be CloudTrail/
+  const accountAt = org ? 2 : 1;
+  if (parts.length > accountAt && parts[accountAt] !== 'CloudTrail') return undefined;
+  return { prefix, level };
+}
+
+function overlaps(range: Range, first: string, last: string): boolean {
+  return (range.from === undefined || last >= range.from) && (range.to === undefined || first <= range.to);
+}
+
+function within(range: Range, first: string, last: string): boolean {
+  return (range.from === undefined || first >= range.from) && (range.to === undefined || last <= range.to);
+}
