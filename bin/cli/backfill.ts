@@ -3,6 +3,7 @@ import {
   StoreUnavailableError,
   StoreWriteError,
   TrailwatchError,
+  UsageError,
 } from '../../lambda/core/errors';
 import { doneFiles, fileFolderPartition, fileMarkerItem, isDone } from '../../lambda/core/file-markers';
 import { expiresAtFor } from '../../lambda/core/items';
@@ -97,6 +98,9 @@ const FOLDERS_CACHED = 64;
 const SEEN_ACROSS_FILES = 200_000;
 
 export async function backfill(options: BackfillOptions): Promise<BackfillResult> {
+  const { store, reader, queue } = options;
+  if (!queue && (!store || !reader))
+    throw new UsageError('processing here needs a store and a reader', 'backfill');
   const now = options.now ?? Date.now;
   const progress: BackfillProgress = {
     listed: 0,
@@ -123,7 +127,6 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
     let done = folders.get(pk);
     if (!done) {
       if (folders.size >= FOLDERS_CACHED) folders.delete(folders.keys().next().value as string);
-      const store = options.store;
       done = store
         ? store.readPartition(pk, { consistent: true }).then((items) => doneFiles(items, options.settings))
         : Promise.resolve(new Map());
@@ -134,14 +137,17 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
 
   const processOne = async (object: LogObject): Promise<void> => {
     const source = `s3://${options.bucket}/${object.key}`;
-    const store = options.store as EventStore;
     let stats: FileStats;
     try {
-      const body = await (options.reader as ObjectReader).read(options.bucket, object.key);
-      stats = await processLogFile(body, { source, settings: options.settings, seen, now }, store);
+      const body = await (reader as ObjectReader).read(options.bucket, object.key);
+      stats = await processLogFile(
+        body,
+        { source, settings: options.settings, seen, now },
+        store as EventStore,
+      );
       if (stats.status !== 'failed') {
         const t = now();
-        await store.putItem(
+        await (store as EventStore).putItem(
           fileMarkerItem(
             { bucket: options.bucket, ...object },
             stats,
@@ -176,7 +182,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
     if (batch.length === 0) return;
     const bodies = batch;
     batch = [];
-    await (options.queue as QueueSender).send(bodies);
+    await (queue as QueueSender).send(bodies);
     progress.announced += bodies.length;
     report();
   };
@@ -198,12 +204,12 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
     for await (const object of findLogObjects(options.lister, options.filter, listing)) {
       if (failure !== undefined) break;
       progress.listed++;
-      if (!options.reprocess && options.store && isDone(await doneIn(object.key), object.key, object.size)) {
+      if (!options.reprocess && store && isDone(await doneIn(object.key), object.key, object.size)) {
         progress.alreadyDone++;
         report();
         continue;
       }
-      if (options.queue) {
+      if (queue) {
         batch.push(objectCreatedMessage(options.bucket, object, now()));
         if (batch.length === 10) await launch(flushQueue);
       } else {
@@ -212,7 +218,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
     }
     if (failure === undefined) {
       progress.listingDone = true;
-      if (options.queue) await launch(flushQueue);
+      if (queue) await launch(flushQueue);
     }
   } catch (error) {
     failure ??= error;

@@ -70,9 +70,6 @@ function workload(): Rec[][] {
   return files;
 }
 
-const dump = dumpTable;
-const keyOf = itemKey;
-
 function withoutSource(items: Map<string, Item>): Map<string, Item> {
   return new Map([...items].map(([k, { source: _s, ...rest }]) => [k, rest]));
 }
@@ -177,7 +174,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
       );
       fileItemKeys.set(
         k,
-        [...memory.items.values()].filter((i) => i.kind !== 'finding').map((i) => keyOf(i)),
+        [...memory.items.values()].filter((i) => i.kind !== 'finding').map((i) => itemKey(i)),
       );
       for (const r of records) {
         const id = String(r.eventID);
@@ -192,7 +189,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
       files.map((_, k) => k),
     );
     expect(run.rounds).toBe(1);
-    referenceItems = await dump(dynamo.endpoint, 'reference');
+    referenceItems = await dumpTable(dynamo.endpoint, 'reference');
     referenceFindings = [...referenceItems.values()].filter((i) => i.pk === 'FINDINGS').length;
   }, 120_000);
 
@@ -228,7 +225,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
       files.map((_, k) => k),
       async (acknowledged) => {
         // never half-done silently: an acknowledged file has every one of its items in the table
-        const table = await dump(dynamo.endpoint, 'faulty');
+        const table = await dumpTable(dynamo.endpoint, 'faulty');
         for (const k of acknowledged)
           for (const key of fileItemKeys.get(k) ?? []) expect(table.has(key)).toBe(true);
       },
@@ -239,7 +236,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
       20,
     );
 
-    const table = await dump(dynamo.endpoint, 'faulty');
+    const table = await dumpTable(dynamo.endpoint, 'faulty');
     expect(comparable(table)).toEqual(comparable(referenceItems));
     for (const item of table.values())
       if (item.kind === 'event')
@@ -255,7 +252,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
   }, 120_000);
 
   it('the same files delivered twice more (and under faults) change nothing and raise no finding again', async () => {
-    const before = await dump(dynamo.endpoint, 'faulty');
+    const before = await dumpTable(dynamo.endpoint, 'faulty');
     proxy.setFaults(rates);
     const handler = loadHandler({ TABLE_NAME: 'faulty', AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
     const all = files.map((_, k) => k);
@@ -263,7 +260,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
     const third = await deliver(handler, all);
     proxy.setFaults({});
     // identical, detail of findings included; only `source` may name another file holding the event
-    expect(withoutSource(await dump(dynamo.endpoint, 'faulty'))).toEqual(withoutSource(before));
+    expect(withoutSource(await dumpTable(dynamo.endpoint, 'faulty'))).toEqual(withoutSource(before));
     expect(findingMetrics([...second.emf, ...third.emf])).toEqual([]);
     expect(count([...second.emf, ...third.emf], 'FilesProcessed')).toBeGreaterThanOrEqual(2 * FILES);
   }, 120_000);
@@ -311,7 +308,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
     expect(metricSum(emf, 'FilesDeferred')).toBe(failed.length);
     expect(metricSum(emf, 'FilesFailed')).toBe(0);
     // what was acknowledged is complete; the rest comes again
-    const table = await dump(dynamo.endpoint, 'timed');
+    const table = await dumpTable(dynamo.endpoint, 'timed');
     for (const k of all.filter((k) => !failed.includes(`f${k}`)))
       for (const key of fileItemKeys.get(k) ?? []) expect(table.has(key)).toBe(true);
     const redelivery = loadHandler({ TABLE_NAME: 'timed', AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
@@ -319,7 +316,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
       redelivery,
       all.filter((k) => failed.includes(`f${k}`)),
     );
-    expect(comparable(await dump(dynamo.endpoint, 'timed'))).toEqual(comparable(referenceItems));
+    expect(comparable(await dumpTable(dynamo.endpoint, 'timed'))).toEqual(comparable(referenceItems));
   }, 120_000);
 
   it('a table that refuses every write: the message fails with the file and the reason, after bounded attempts', async () => {
