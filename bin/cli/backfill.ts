@@ -6,7 +6,6 @@ import {
   UsageError,
 } from '../../lambda/core/errors';
 import { doneFiles, fileFolderPartition, fileMarkerItem, isDone } from '../../lambda/core/file-markers';
-import { expiresAtFor } from '../../lambda/core/items';
 import { type ObjectReader, objectCreatedMessage } from '../../lambda/core/notification';
 import {
   addCounters,
@@ -146,15 +145,8 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
         store as EventStore,
       );
       if (stats.status !== 'failed') {
-        const t = now();
         await (store as EventStore).putItem(
-          fileMarkerItem(
-            { bucket: options.bucket, ...object },
-            stats,
-            options.settings,
-            t,
-            expiresAtFor(t, options.settings.retentionDays),
-          ),
+          fileMarkerItem({ bucket: options.bucket, ...object }, stats, options.settings, now()),
         );
       }
     } catch (error) {

@@ -67,8 +67,15 @@ interface RangeFlags {
 
 const DEFAULT_LIMIT = 100;
 
-function addStoreOptions(cmd: Command): Command {
-  return cmd
+/**
+ * The store options. `backfill` uses `--region` for CloudTrail regions: it takes the table's region
+ * from the SDK settings, and its profile serves S3 and SQS too.
+ */
+function addStoreOptions(
+  cmd: Command,
+  { region = true, profileHelp = 'AWS profile for --table (default: the SDK settings)' } = {},
+): Command {
+  cmd
     .option('--db <dir>', 'embedded store directory (default: $TRAILWATCH_DB or ./.trailwatch)')
     .option(
       '--table <name>',
@@ -77,9 +84,9 @@ function addStoreOptions(cmd: Command): Command {
     .option(
       '--endpoint <url>',
       'DynamoDB endpoint for --table (default: the SDK settings, e.g. AWS_ENDPOINT_URL)',
-    )
-    .option('--region <region>', 'AWS region for --table (default: the SDK settings)')
-    .option('--profile <name>', 'AWS profile for --table (default: the SDK settings)');
+    );
+  if (region) cmd.option('--region <region>', 'AWS region for --table (default: the SDK settings)');
+  return cmd.option('--profile <name>', profileHelp);
 }
 
 function addRangeOptions(cmd: Command): Command {
@@ -677,45 +684,41 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     ),
   ).action((paths: string[], flags: IngestFlags) => run(() => runIngest(paths, flags, io)));
 
-  addSettingsOptions(
-    program
-      .command('backfill')
-      .description(
-        'index the log files of a CloudTrail bucket: s3://BUCKET[/PREFIX], pruned by time, account and region',
-      )
-      .argument('<s3url>', 's3://BUCKET or s3://BUCKET/PREFIX (a trail prefix, or any folder of AWSLogs/)')
-      .option('--since <when>', 'files of events at or after: a duration back from now (30d) or an ISO time')
-      .option('--until <when>', 'files of events at or before this ISO time')
-      .option('--account <ids>', 'only these account IDs (comma-separated; repeatable)', collect, [])
-      .option(
-        '--region <regions>',
-        'only these CloudTrail regions (comma-separated; repeatable). The table region comes from the SDK settings',
-        collect,
-        [],
-      )
-      .option(
-        '--concurrency <n>',
-        `files processed (or message batches sent) at once (default ${BACKFILL_CONCURRENCY})`,
-      )
-      .option(
-        '--queue <url>',
-        'announce the files to the deployed ingest queue (stack output QueueUrl) instead of processing them here',
-      )
-      .option(
-        '--reprocess',
-        'also process files already done (by an earlier backfill or the deployed function)',
-      )
-      .option('--json', 'print the summary as one JSON line')
-      .option('--db <dir>', 'embedded store directory (default: $TRAILWATCH_DB or ./.trailwatch)')
-      .option(
-        '--table <name>',
-        'use a DynamoDB table (the stack output TableName) instead of the embedded store',
-      )
-      .option(
-        '--endpoint <url>',
-        'DynamoDB endpoint for --table (default: the SDK settings, e.g. AWS_ENDPOINT_URL)',
-      )
-      .option('--profile <name>', 'AWS profile (S3, SQS and --table; default: the SDK settings)'),
+  addStoreOptions(
+    addSettingsOptions(
+      program
+        .command('backfill')
+        .description(
+          'index the log files of a CloudTrail bucket: s3://BUCKET[/PREFIX], pruned by time, account and region',
+        )
+        .argument('<s3url>', 's3://BUCKET or s3://BUCKET/PREFIX (a trail prefix, or any folder of AWSLogs/)')
+        .option(
+          '--since <when>',
+          'files of events at or after: a duration back from now (30d) or an ISO time',
+        )
+        .option('--until <when>', 'files of events at or before this ISO time')
+        .option('--account <ids>', 'only these account IDs (comma-separated; repeatable)', collect, [])
+        .option(
+          '--region <regions>',
+          'only these CloudTrail regions (comma-separated; repeatable). The table region comes from the SDK settings',
+          collect,
+          [],
+        )
+        .option(
+          '--concurrency <n>',
+          `files processed (or message batches sent) at once (default ${BACKFILL_CONCURRENCY})`,
+        )
+        .option(
+          '--queue <url>',
+          'announce the files to the deployed ingest queue (stack output QueueUrl) instead of processing them here',
+        )
+        .option(
+          '--reprocess',
+          'also process files already done (by an earlier backfill or the deployed function)',
+        )
+        .option('--json', 'print the summary as one JSON line'),
+    ),
+    { region: false, profileHelp: 'AWS profile (S3, SQS and --table; default: the SDK settings)' },
   ).action((url: string, flags: BackfillFlags) => run(() => runBackfill(url, flags, io)));
 
   const query = program.command('query').description('look up events in the index, newest first');

@@ -1,4 +1,4 @@
-import type { TableItem } from './items';
+import { expiresAtFor, type TableItem } from './items';
 import type { FileStats } from './pipeline';
 import type { Settings } from './settings';
 import { TABLE_SCHEMA } from './table-schema';
@@ -32,8 +32,9 @@ export function fileMarkerItem(
   stats: FileStats,
   settings: Settings,
   nowMs: number,
-  expiresAt?: number,
 ): TableItem {
+  // kept as long as the items it vouches for (their TTL counts from the same write time)
+  const expiresAt = expiresAtFor(nowMs, settings.retentionDays);
   return {
     pk: fileFolderPartition(object.bucket, object.key),
     sk: fileName(object.key),

@@ -6,7 +6,6 @@ import {
   type TrailwatchError,
 } from './errors';
 import { fileMarkerItem } from './file-markers';
-import { expiresAtFor } from './items';
 import { field, isObject, text } from './json';
 import type { MetricsSink } from './metrics';
 import { type FileStats, type IndexStore, processLogFile } from './pipeline';
@@ -211,10 +210,7 @@ export async function processNotification(body: string, deps: NotificationDeps):
 }
 
 async function markDone(deps: NotificationDeps, object: AnnouncedObject, stats: FileStats): Promise<void> {
-  const now = deps.now?.() ?? Date.now();
-  await deps.store.putItem(
-    fileMarkerItem(object, stats, deps.settings, now, expiresAtFor(now, deps.settings.retentionDays)),
-  );
+  await deps.store.putItem(fileMarkerItem(object, stats, deps.settings, deps.now?.() ?? Date.now()));
 }
 
 function logStats(log: Log | undefined, stats: FileStats): void {

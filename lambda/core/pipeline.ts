@@ -215,6 +215,7 @@ export async function processLogFile(
 
   // phase 1: stream the records
   try {
+    // the reader turns down what preselect skips; what it emits is parsed and selected for sure
     const keep = fast
       ? (fields: TopFields): boolean => preselect(fields, ctx.settings) !== 'skip'
       : undefined;
@@ -225,11 +226,6 @@ export async function processLogFile(
         if (raw.kind === 'invalid') {
           stats.records++;
           reject(raw.index, raw.reason);
-          continue;
-        }
-        if (fast && !raw.standalone && preselect(raw.fields, ctx.settings) === 'skip') {
-          stats.records++;
-          stats.skipped++;
           continue;
         }
         let record: unknown;

@@ -18,7 +18,8 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { spawnCli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
-import { invoke, type SqsHandler, sqsRecord } from '../helpers/lambda';
+import { invoke, sqsRecord } from '../helpers/lambda';
+import { loadHandler } from '../helpers/local-function';
 
 /**
  * Deploy rehearsal: `cdk bootstrap` and `cdk deploy` of the real app onto moto_server, then a real
@@ -155,19 +156,15 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
     /** The real handler, configured as the stack configures the function, run in this process. */
     async function invokeDeployed(event: SQSEvent): Promise<SQSBatchResponse> {
       const saved = { ...process.env };
-      Object.assign(process.env, {
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        TABLE_NAME: outputs.TableName,
-      });
       try {
-        let handler: SqsHandler | undefined;
-        jest.isolateModules(() => {
-          ({ handler } = require('../../lambda/handler') as { handler: SqsHandler });
+        const handler = loadHandler({
+          AWS_ENDPOINT_URL: endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          TABLE_NAME: outputs.TableName as string,
         });
-        return (await invoke(handler as SqsHandler, event)).response;
+        return (await invoke(handler, event)).response;
       } finally {
         process.env = saved;
       }

@@ -9,7 +9,12 @@ import type { SQSEvent } from 'aws-lambda';
 import { backfill } from '../../bin/cli/backfill';
 import { parseNotification } from '../../lambda/core/notification';
 import { processLogFile } from '../../lambda/core/pipeline';
-import { findLogObjects, type ListPage, type ObjectLister } from '../../lambda/core/s3-layout';
+import {
+  findLogObjects,
+  type LayoutFilter,
+  type ListPage,
+  type ObjectLister,
+} from '../../lambda/core/s3-layout';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { createS3Client, S3ObjectLister, S3ObjectReader } from '../../lambda/s3-objects';
 import { createDocumentClient, EventStore } from '../../lambda/store/event-store';
@@ -107,6 +112,23 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
 
   const s3client = () => createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint });
 
+  /** A backfill of `bucket` processed here, read through s3rver, into `store`. */
+  const backfillInto = (
+    store: EventStore,
+    bucket: string,
+    filter: LayoutFilter,
+    options: { lister?: ObjectLister; concurrency?: number } = {},
+  ) =>
+    backfill({
+      bucket,
+      filter,
+      settings: DEFAULT_SETTINGS,
+      concurrency: options.concurrency ?? 8,
+      lister: options.lister ?? new S3ObjectLister(bucket, s3client()),
+      store,
+      reader: new S3ObjectReader(s3client()),
+    });
+
   it('the layouts hold several accounts, regions and days (the pruning tests would prove nothing otherwise)', () => {
     expect(new Set(single.files.map((f) => f.account)).size).toBeGreaterThanOrEqual(5);
     expect(new Set(single.files.map((f) => f.region)).size).toBeGreaterThanOrEqual(5);
@@ -116,15 +138,7 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
   it('indexes every log file of a single-account layout and nothing else; a second run does nothing', async () => {
     const store = await newStore();
     const lister = counting(new S3ObjectLister(SINGLE, s3client()));
-    const run = await backfill({
-      bucket: SINGLE,
-      filter: { prefix: '' },
-      settings: DEFAULT_SETTINGS,
-      concurrency: 8,
-      lister,
-      store,
-      reader: new S3ObjectReader(s3client()),
-    });
+    const run = await backfillInto(store, SINGLE, { prefix: '' }, { lister });
     expect(run.progress).toMatchObject({
       listed: single.files.length,
       processed: single.files.length,
@@ -142,15 +156,7 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
     const accounts = new Set(single.files.map((f) => f.account)).size;
     expect(run.listing.listCalls).toBe(1 + 1 + accounts + regions);
 
-    const again = await backfill({
-      bucket: SINGLE,
-      filter: { prefix: '' },
-      settings: DEFAULT_SETTINGS,
-      concurrency: 8,
-      lister: new S3ObjectLister(SINGLE, s3client()),
-      store,
-      reader: new S3ObjectReader(s3client()),
-    });
+    const again = await backfillInto(store, SINGLE, { prefix: '' });
     expect(again.progress).toMatchObject({ alreadyDone: single.files.length, processed: 0 });
     expect(await dumpTable(dynamo.endpoint, store.tableName)).toEqual(table);
   }, 60_000);
@@ -160,19 +166,16 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
     const target = days[Math.floor(days.length / 2)] as string;
     const next = new Date(Date.parse(target) + 86_400_000).toISOString().slice(0, 10);
     const lister = counting(new S3ObjectLister(SINGLE, s3client()));
-    const run = await backfill({
-      bucket: SINGLE,
-      filter: {
+    const run = await backfillInto(
+      await newStore(),
+      SINGLE,
+      {
         prefix: '',
         sinceMs: Date.parse(`${target}T00:00:00Z`),
         untilMs: Date.parse(`${target}T12:00:00Z`),
       },
-      settings: DEFAULT_SETTINGS,
-      concurrency: 4,
-      lister,
-      store: await newStore(),
-      reader: new S3ObjectReader(s3client()),
-    });
+      { lister, concurrency: 4 },
+    );
     const expected = single.files.filter((f) => f.day === target || f.day === next);
     expect(run.progress.listed).toBe(expected.length);
     expect(run.progress.listed).toBeGreaterThan(0);
@@ -192,15 +195,12 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
     const account = single.files[0]?.account as string;
     const region = single.files[0]?.region as string;
     const lister = counting(new S3ObjectLister(SINGLE, s3client()));
-    const run = await backfill({
-      bucket: SINGLE,
-      filter: { prefix: '', accounts: new Set([account]), regions: new Set([region]) },
-      settings: DEFAULT_SETTINGS,
-      concurrency: 4,
-      lister,
-      store: await newStore(),
-      reader: new S3ObjectReader(s3client()),
-    });
+    const run = await backfillInto(
+      await newStore(),
+      SINGLE,
+      { prefix: '', accounts: new Set([account]), regions: new Set([region]) },
+      { lister, concurrency: 4 },
+    );
     const expected = single.files.filter((f) => f.account === account && f.region === region);
     expect(run.progress.listed).toBe(expected.length);
     expect(lister.calls.map((c) => c.prefix)).toEqual([
@@ -212,29 +212,18 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
   }, 60_000);
 
   it('walks an organization trail under its key prefix, the same files as the single-account layout', async () => {
-    const run = await backfill({
-      bucket: ORGB,
-      filter: { prefix: 'trails/' },
-      settings: DEFAULT_SETTINGS,
-      concurrency: 8,
-      lister: new S3ObjectLister(ORGB, s3client()),
-      store: await newStore(),
-      reader: new S3ObjectReader(s3client()),
-    });
+    const run = await backfillInto(await newStore(), ORGB, { prefix: 'trails/' });
     expect(run.progress).toMatchObject({ listed: org.files.length, processed: org.files.length, failed: 0 });
     expect(org.files.length).toBe(single.files.length);
     // and deeper: one account of the organization
     const account = org.files[0]?.account as string;
     const lister = counting(new S3ObjectLister(ORGB, s3client()));
-    const one = await backfill({
-      bucket: ORGB,
-      filter: { prefix: `trails/AWSLogs/${ORG_ID}/${account}/` },
-      settings: DEFAULT_SETTINGS,
-      concurrency: 8,
-      lister,
-      store: await newStore(),
-      reader: new S3ObjectReader(s3client()),
-    });
+    const one = await backfillInto(
+      await newStore(),
+      ORGB,
+      { prefix: `trails/AWSLogs/${ORG_ID}/${account}/` },
+      { lister },
+    );
     expect(one.progress.listed).toBe(org.files.filter((f) => f.account === account).length);
     expect(lister.calls[0]?.prefix).toBe(`trails/AWSLogs/${ORG_ID}/${account}/CloudTrail/`);
   }, 60_000);
@@ -250,15 +239,7 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
       maxAttempts: 2,
       baseDelayMs: 1,
     });
-    const run = await backfill({
-      bucket: SINGLE,
-      filter: { prefix: '' },
-      settings: DEFAULT_SETTINGS,
-      concurrency: 2,
-      lister: new S3ObjectLister(SINGLE, s3client()),
-      store: unreachable,
-      reader: new S3ObjectReader(s3client()),
-    });
+    const run = await backfillInto(unreachable, SINGLE, { prefix: '' }, { concurrency: 2 });
     expect(run.error?.name).toMatch(/^Store(Write|Unavailable)Error$/);
     expect(run.error?.describe()).toMatch(/^table gone: /);
     expect(run.progress.processed + run.progress.failed).toBeLessThanOrEqual(4);

@@ -16,7 +16,6 @@ describe('file markers', () => {
       stats,
       DEFAULT_SETTINGS,
       Date.UTC(2025, 2, 1),
-      42,
     );
     expect(item).toEqual({
       pk: `FILES#b/${KEY.slice(0, KEY.lastIndexOf('/') + 1)}`,
@@ -27,7 +26,8 @@ describe('file markers', () => {
       indexed: 3,
       includeReadOnly: false,
       processedAt: '2025-03-01T00:00:00.000Z',
-      expiresAt: 42,
+      // the TTL of the items written at the same time: 365 days (the default retention) later
+      expiresAt: Date.UTC(2025, 2, 1) / 1000 + 365 * 86_400,
     });
     expect(fileFolderPartition('b', KEY)).toBe(item.pk);
   });
