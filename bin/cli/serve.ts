@@ -7,12 +7,17 @@ import { type EmbeddedServer, isLoopback, startEmbeddedServer } from './store';
 /**
  * `trailwatch serve`: the embedded store as a DynamoDB endpoint, so that the AWS CLI, NoSQL
  * Workbench or any SDK can query the local index (and `trailwatch … --table trailwatch --endpoint`
- * can, while the store's directory is held by the server). Loopback only unless asked otherwise.
+ * can, while the store's directory is held by the server). Loopback only unless asked otherwise,
+ * on a free port unless one is given, and behind the local HTTP guard (see startEmbeddedServer).
  */
+
+/** `--port` when absent: any free port (the banner prints it), not a predictable one like 8000. */
+export const DEFAULT_SERVE_PORT = '0';
 
 export interface ServeOptions {
   readonly db: string;
   readonly host: string;
+  /** 0: any free port. */
   readonly port: number;
 }
 
@@ -46,6 +51,8 @@ export async function startServe(
   const lines = [
     `trailwatch: serving the local store ${dir} as a DynamoDB endpoint`,
     `  endpoint ${e}   table ${LOCAL_TABLE_NAME}   (any credentials, any region)`,
+    ...(options.port === 0 ? ['  (a free port chosen for this run; --port N for a fixed one)'] : []),
+    '  web pages cannot use it: requests with another Origin or Host are refused',
     ...(isLoopback(e) ? [] : ['  warning: reachable from other machines, without authentication']),
     '',
     `  trailwatch query instance i-0123456789abcdef0 --table ${LOCAL_TABLE_NAME} --endpoint ${e}`,

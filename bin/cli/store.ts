@@ -5,6 +5,7 @@ import dynalite from 'dynalite';
 import { StoreUnavailableError, UsageError } from '../../lambda/core/errors';
 import { LOCAL_TABLE_NAME } from '../../lambda/core/table-schema';
 import { createDocumentClient, EventStore } from '../../lambda/store/event-store';
+import { guardServer } from './local-http-guard';
 
 /** Store selection, for every command (CONTRACT "CLI"). */
 export interface StoreSelection {
@@ -112,7 +113,9 @@ export interface EmbeddedServer {
 }
 
 /**
- * dynalite on LevelDB in `dir`, listening on `host:port` (port 0: any free one).
+ * dynalite on LevelDB in `dir`, listening on `host:port` (port 0: any free one), behind the local
+ * HTTP guard (./local-http-guard): a web page cannot read or change the store through it, neither
+ * cross-origin nor by DNS rebinding; clients that send no `Origin` (SDKs, the AWS CLI) are served.
  * @throws StoreUnavailableError when the directory cannot be created or the port is taken
  */
 export async function startEmbeddedServer(
@@ -134,6 +137,7 @@ export async function startEmbeddedServer(
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  guardServer(server);
   await new Promise<void>((ok, fail) => {
     server.once('error', (error: Error) =>
       fail(
