@@ -36,7 +36,23 @@ export interface TrailwatchSettings {
   readonly maxConcurrency: number;
   /** OS users of `ssh-root-os-user`. */
   readonly privilegedOsUsers?: readonly string[];
+  /**
+   * IAM roles or users (ARNs) that may write under `AWSLogs/` of the stack's own bucket besides the
+   * trail, e.g. an operator restoring log files; empty: only the trail.
+   */
+  readonly logWriterPrincipalArns: readonly string[];
+  /** S3 Object Lock default retention of a new bucket; off when absent. */
+  readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+  /** A KMS key the trail encrypts with (new bucket) or that encrypts the existing bucket's log files. */
+  readonly logsKmsKeyArn?: string;
+  /** Create a KMS key (with rotation) the new trail encrypts its log files with. */
+  readonly createLogsKmsKey: boolean;
+  /** The management account of an organization trail created from a delegated administrator. */
+  readonly managementAccountId?: string;
 }
+
+/** S3 Object Lock retention modes. */
+export type ObjectLockMode = 'governance' | 'compliance';
 
 export const CONTEXT = {
   alarmEmail: 'trailwatch:alarmEmail',
@@ -50,6 +66,12 @@ export const CONTEXT = {
   noLogFilesAlarmMinutes: 'trailwatch:noLogFilesAlarmMinutes',
   maxConcurrency: 'trailwatch:maxConcurrency',
   privilegedOsUsers: 'trailwatch:privilegedOsUsers',
+  logWriterPrincipalArns: 'trailwatch:logWriterPrincipalArns',
+  objectLockMode: 'trailwatch:objectLockMode',
+  objectLockDays: 'trailwatch:objectLockDays',
+  logsKmsKeyArn: 'trailwatch:logsKmsKeyArn',
+  createLogsKmsKey: 'trailwatch:createLogsKmsKey',
+  managementAccountId: 'trailwatch:managementAccountId',
 } as const;
 
 /** A setting that cannot be used; the message says which and how to fix it. */
@@ -63,6 +85,12 @@ export class SettingsError extends Error {
 const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+/** An IAM role or user ARN, as `aws:PrincipalArn` names it (no wildcards). */
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+/** A KMS key ARN (not an alias: IAM policies for kms:Decrypt must name the key). */
+export const KMS_KEY_ARN =
+  /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 function asText(value: unknown, key: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -70,6 +98,10 @@ function asText(value: unknown, key: string): string | undefined {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(',');
   throw new SettingsError(key, `expected a string, got ${JSON.stringify(value)}`);
+}
+
+function isObjectLockMode(value: string): value is ObjectLockMode {
+  return value === 'governance' || value === 'compliance';
 }
 
 /** Runs a parser from the runtime settings, turning its UsageError into a SettingsError for `key`. */
@@ -117,6 +149,76 @@ export function readSettings(node: Node): TrailwatchSettings {
     );
   }
 
+  const managementAccountId = get(CONTEXT.managementAccountId);
+  if (managementAccountId !== undefined) {
+    if (!ACCOUNT_ID.test(managementAccountId))
+      throw new SettingsError(
+        CONTEXT.managementAccountId,
+        `expected a 12-digit AWS account ID, got '${managementAccountId}'`,
+      );
+    if (!organizationTrail)
+      throw new SettingsError(
+        CONTEXT.managementAccountId,
+        `it names the management account of an organization trail; set ${CONTEXT.organizationTrail}=true or remove it`,
+      );
+  }
+
+  const ownBucketOnly = (key: string, what: string): void => {
+    if (existingBucketName !== undefined)
+      throw new SettingsError(
+        key,
+        `${what} applies to the bucket this stack creates, but with ${CONTEXT.existingBucketName} it creates none; remove one of the two`,
+      );
+  };
+  const writers = get(CONTEXT.logWriterPrincipalArns);
+  const logWriterPrincipalArns = writers === undefined ? [] : parseList(writers);
+  for (const arn of logWriterPrincipalArns) {
+    if (!IAM_PRINCIPAL_ARN.test(arn))
+      throw new SettingsError(
+        CONTEXT.logWriterPrincipalArns,
+        `'${arn}' is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name> or :user/<name>, no wildcards)`,
+      );
+  }
+  if (logWriterPrincipalArns.length > 0) ownBucketOnly(CONTEXT.logWriterPrincipalArns, 'it');
+
+  const lockModeText = get(CONTEXT.objectLockMode);
+  const lockMode = lockModeText?.toLowerCase();
+  if (lockMode !== undefined && !isObjectLockMode(lockMode))
+    throw new SettingsError(
+      CONTEXT.objectLockMode,
+      `expected governance or compliance (or nothing: no Object Lock), got '${lockModeText}'`,
+    );
+  const lockDaysText = get(CONTEXT.objectLockDays);
+  const lockDays =
+    lockDaysText === undefined
+      ? 365
+      : parsed(CONTEXT.objectLockDays, () =>
+          parseWholeNumber(
+            lockDaysText,
+            CONTEXT.objectLockDays,
+            1,
+            36_500,
+            'a whole number of days from 1 to 36500',
+          ),
+        );
+  if (lockMode !== undefined) ownBucketOnly(CONTEXT.objectLockMode, 'S3 Object Lock');
+
+  const logsKmsKeyArn = get(CONTEXT.logsKmsKeyArn);
+  if (logsKmsKeyArn !== undefined && !KMS_KEY_ARN.test(logsKmsKeyArn))
+    throw new SettingsError(
+      CONTEXT.logsKmsKeyArn,
+      `'${logsKmsKeyArn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)`,
+    );
+  const createLogsKmsKey = bool(CONTEXT.createLogsKmsKey, false);
+  if (createLogsKmsKey) {
+    ownBucketOnly(CONTEXT.createLogsKmsKey, 'a key for the trail this stack creates');
+    if (logsKmsKeyArn !== undefined)
+      throw new SettingsError(
+        CONTEXT.createLogsKmsKey,
+        `the stack would create a key, but ${CONTEXT.logsKmsKeyArn} names one; remove one of the two`,
+      );
+  }
+
   const cidrs = get(CONTEXT.allowedSshCidrs);
   const days = get(CONTEXT.retentionDays);
   const minutes = get(CONTEXT.noLogFilesAlarmMinutes);
@@ -150,5 +252,10 @@ export function readSettings(node: Node): TrailwatchSettings {
             parseWholeNumber(concurrency, CONTEXT.maxConcurrency, 2, 1000),
           ),
     ...(users !== undefined ? { privilegedOsUsers: parseList(users) } : {}),
+    logWriterPrincipalArns,
+    ...(lockMode !== undefined ? { objectLock: { mode: lockMode, days: lockDays } } : {}),
+    ...(logsKmsKeyArn !== undefined ? { logsKmsKeyArn } : {}),
+    createLogsKmsKey,
+    ...(managementAccountId !== undefined ? { managementAccountId } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { SETTINGS_ENV } from '../lambda/core/settings';
 import { EventTable } from './constructs/event-table';
@@ -6,7 +6,7 @@ import { IngestFunction } from './constructs/ingest-function';
 import { IngestQueue } from './constructs/ingest-queue';
 import { Monitoring } from './constructs/monitoring';
 import { TrailLogs } from './constructs/trail-logs';
-import { readSettings, type TrailwatchSettings } from './settings';
+import { CONTEXT, KMS_KEY_ARN, readSettings, SettingsError, type TrailwatchSettings } from './settings';
 
 export interface TrailwatchStackProps extends StackProps {
   /**
@@ -27,12 +27,24 @@ export class TrailwatchStack extends Stack {
   constructor(scope: Construct, id: string, props: TrailwatchStackProps = {}) {
     super(scope, id, props);
     const settings = props.settings ?? readSettings(this.node);
+    const keyRegion = settings.logsKmsKeyArn ? KMS_KEY_ARN.exec(settings.logsKmsKeyArn)?.[1] : undefined;
+    if (keyRegion !== undefined && !Token.isUnresolved(this.region) && keyRegion !== this.region) {
+      throw new SettingsError(
+        CONTEXT.logsKmsKeyArn,
+        `the key is in ${keyRegion} but the stack and its bucket are in ${this.region}; S3 encrypts only with a key of its own region`,
+      );
+    }
 
     const logs = new TrailLogs(this, 'TrailLogs', {
       ...(settings.existingBucketName ? { existingBucketName: settings.existingBucketName } : {}),
       organizationTrail: settings.organizationTrail,
       ...(settings.organizationId ? { organizationId: settings.organizationId } : {}),
       ebsDataEvents: settings.ebsDataEvents,
+      logWriterPrincipalArns: settings.logWriterPrincipalArns,
+      ...(settings.objectLock ? { objectLock: settings.objectLock } : {}),
+      ...(settings.logsKmsKeyArn ? { logsKmsKeyArn: settings.logsKmsKeyArn } : {}),
+      createLogsKmsKey: settings.createLogsKmsKey,
+      ...(settings.managementAccountId ? { managementAccountId: settings.managementAccountId } : {}),
     });
     const events = new EventTable(this, 'Events');
     const timeout = Duration.minutes(5);
@@ -45,6 +57,7 @@ export class TrailwatchStack extends Stack {
     const fn = new IngestFunction(this, 'Indexer', {
       bucket: logs.bucket,
       prefix: LOG_PREFIX,
+      ...(logs.logsKeyArn ? { logsKeyArn: logs.logsKeyArn } : {}),
       queue: ingest.queue,
       table: events.table,
       timeout,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, CfnEventSourceMapping, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -19,6 +19,11 @@ export interface IngestFunctionProps {
    * @default 'AWSLogs/'
    */
   readonly prefix?: string;
+  /**
+   * The KMS key the log files are encrypted with: the function may decrypt with it, through S3 only.
+   * @default none (SSE-S3)
+   */
+  readonly logsKeyArn?: string;
   /** The queue announcing new log files. */
   readonly queue: IQueue;
   /** The index table. */
@@ -102,6 +107,14 @@ export class IngestFunction extends Construct {
 
     const readable = props.bucket.arnForObjects(`${props.prefix ?? 'AWSLogs/'}*`);
     Grant.addToPrincipal({ grantee: this.function, actions: ['s3:GetObject'], resourceArns: [readable] });
+    if (props.logsKeyArn) {
+      Grant.addToPrincipal({
+        grantee: this.function,
+        actions: ['kms:Decrypt'],
+        resourceArns: [props.logsKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      });
+    }
     props.table.grant(
       this.function,
       'dynamodb:BatchWriteItem',

@@ -19,6 +19,34 @@ const MODES: [string, Record<string, unknown>][] = [
       'trailwatch:allowedSshCidrs': '203.0.113.0/24',
     },
   ],
+  [
+    'compliance-mode Object Lock, a created logs key and a log writer role',
+    {
+      'trailwatch:objectLockMode': 'compliance',
+      'trailwatch:objectLockDays': 400,
+      'trailwatch:createLogsKmsKey': true,
+      'trailwatch:logWriterPrincipalArns': 'arn:aws:iam::123456789012:role/log-restore',
+    },
+  ],
+  [
+    'an existing bucket encrypted with a KMS key',
+    {
+      'trailwatch:existingBucketName': 'org-cloudtrail-logs',
+      'trailwatch:logsKmsKeyArn':
+        'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
+  ],
+  [
+    'an organization trail of a delegated administrator, with a KMS key and governance-mode Object Lock',
+    {
+      'trailwatch:organizationTrail': true,
+      'trailwatch:organizationId': 'o-abcdef1234',
+      'trailwatch:managementAccountId': '111122223333',
+      'trailwatch:logsKmsKeyArn':
+        'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'trailwatch:objectLockMode': 'governance',
+    },
+  ],
 ];
 
 describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
