@@ -8,11 +8,12 @@
  * - in a temporary project folder `<tmp>/<store>/trailwatch` beside a link `<tmp>/<store>/shared`
  *   to ../shared, so `../shared/corpus/real` and the default store `./.trailwatch` work as they do in
  *   a clone; paths under it are shown as `/home/me/trailwatch` and `/home/me/shared`;
- * - against a store holding ../shared/corpus/real (ingested first), or an empty named store
- *   (`| store NAME`) that the blocks naming it share in document order;
+ * - against a store holding ../shared/corpus/real (ingested first; `| setup` shows that ingest), or
+ *   an empty named store (`| store NAME`) that the blocks naming it share in document order;
  * - with `| s3`, with the S3 endpoint of an s3rver holding the bucket `acme-cloudtrail`: the real
  *   records of ../shared/corpus/real laid out as an organization trail delivers them;
- * - with no terminal, a fixed COLUMNS, no AWS_* or TRAILWATCH_* settings from the caller.
+ * - with no terminal, a fixed COLUMNS, HOME in the temporary folder, and no AWS_* or TRAILWATCH_*
+ *   settings from the caller.
  * Elapsed times (`in 0.9s`, `"seconds":0.9`) are not compared, and not rewritten when nothing else
  * changed.
  */
@@ -32,7 +33,6 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { LocalS3 } from '../test/helpers/s3rver';
 import {
-  DocsFormatError,
   type ExampleBlock,
   findExamples,
   lineDiff,
@@ -50,11 +50,11 @@ const SHARED = resolve(ROOT, '..', 'shared');
 const CORPUS_ARG = '../shared/corpus/real';
 const SHOWN_PROJECT = '/home/me/trailwatch';
 const SHOWN_SHARED = '/home/me/shared';
-export const EXAMPLE_BUCKET = 'acme-cloudtrail';
+const EXAMPLE_BUCKET = 'acme-cloudtrail';
 const DEFAULT_STORE = 'corpus';
 
 /** The Markdown files holding examples: README.md, then docs/*.md by name (absolute paths). */
-export function docFiles(root = ROOT): string[] {
+function docFiles(root = ROOT): string[] {
   const docs = join(root, 'docs');
   const inDocs = existsSync(docs)
     ? readdirSync(docs)
@@ -96,10 +96,13 @@ function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): P
 /** A project folder beside a link to ../shared, as a clone sits beside it. */
 class Workspace {
   readonly project: string;
+  /** HOME of the commands: no AWS config or credentials of this machine's user. */
+  readonly home: string;
   private readonly shared: string;
 
   constructor(base: string, name: string) {
     const dir = join(base, name);
+    this.home = dir;
     this.project = join(dir, 'trailwatch');
     this.shared = join(dir, 'shared');
     mkdirSync(this.project, { recursive: true });
@@ -120,9 +123,10 @@ class Workspace {
   }
 }
 
-function baseEnv(): NodeJS.ProcessEnv {
+function baseEnv(workspace: Workspace): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: workspace.home,
     LANG: 'C.UTF-8',
     TZ: 'UTC',
     COLUMNS: '120',
@@ -165,7 +169,7 @@ class Runner {
   private async openStore(name: string): Promise<Store> {
     const workspace = new Workspace(this.base, name);
     if (name !== DEFAULT_STORE) return { workspace };
-    const setup = await runCli(SETUP_ARGS, workspace.project, baseEnv());
+    const setup = await runCli(SETUP_ARGS, workspace.project, baseEnv(workspace));
     if (setup.code > 1)
       throw new Error(`ingesting ${CORPUS_ARG} failed (exit ${setup.code}): ${setup.stderr}`);
     return { workspace, setup };
@@ -206,7 +210,7 @@ class Runner {
         throw new Error(`${where}: | setup shows the default store's \`trailwatch ${SETUP_ARGS.join(' ')}\``);
       run = setup;
     } else {
-      const env = { ...baseEnv(), ...(block.options.s3 ? await this.s3Env() : {}) };
+      const env = { ...baseEnv(workspace), ...(block.options.s3 ? await this.s3Env() : {}) };
       run = await runCli(block.args, workspace.project, env);
     }
     if (run.code !== block.options.exit) {
@@ -233,7 +237,7 @@ class Runner {
  * Runs every example of the files; resolves to their outcomes, in document order. The blocks of
  * one store run one after the other, in document order; the stores run side by side.
  */
-export async function runExamples(
+async function runExamples(
   files: readonly string[],
   log: (line: string) => void = () => {},
 ): Promise<Outcome[]> {
@@ -305,7 +309,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const o of differing) {
       console.error(
         `${shown(o.block.file)}:${o.block.line}: example \`${o.block.command}\` differs from what the command prints now:\n` +
-          lineDiff(o.block.current, o.fresh),
+          lineDiff(normalizeVolatile(o.block.current), normalizeVolatile(o.fresh)),
       );
     }
     console.error(
@@ -323,16 +327,12 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(
-        `docs:examples: ${error instanceof DocsFormatError || error instanceof Error ? error.message : String(error)}`,
-      );
-      process.exitCode = 1;
-    },
-  );
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`docs:examples: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
