@@ -36,6 +36,13 @@ export interface TrailwatchSettings {
   readonly maxConcurrency: number;
   /** OS users of `ssh-root-os-user`. */
   readonly privilegedOsUsers?: readonly string[];
+  /**
+   * The trail's S3 key prefix, in front of `AWSLogs/` (e.g. Control Tower's `o-…/`), in an existing
+   * bucket; `''` or ending with `/`.
+   */
+  readonly logKeyPrefix: string;
+  /** IAM ARNs (users, roles, root) allowed to send to the ingest queue (`backfill --queue`). */
+  readonly queueSenderArns: readonly string[];
 }
 
 export const CONTEXT = {
@@ -50,6 +57,8 @@ export const CONTEXT = {
   noLogFilesAlarmMinutes: 'trailwatch:noLogFilesAlarmMinutes',
   maxConcurrency: 'trailwatch:maxConcurrency',
   privilegedOsUsers: 'trailwatch:privilegedOsUsers',
+  logKeyPrefix: 'trailwatch:logKeyPrefix',
+  queueSenderArns: 'trailwatch:queueSenderArns',
 } as const;
 
 /** A setting that cannot be used; the message says which and how to fix it. */
@@ -63,6 +72,51 @@ export class SettingsError extends Error {
 const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+/** S3's "safe" key characters but `*` (a wildcard in IAM ARNs and EventBridge patterns). */
+const KEY_PREFIX = /^[A-Za-z0-9!_.'()/-]*$/;
+/**
+ * What `aws:PrincipalArn` holds: an IAM user, an IAM role (also for its sessions) or an account's
+ * root user, in one account; `*` may stand for part of a path or name (ArnLike).
+ */
+const PRINCIPAL_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:(?:root|(?:user|role)\/[\w+=,.@/*-]+)$/;
+
+/** The trail's key prefix in front of `AWSLogs/`: no leading slash, ends with one. @throws SettingsError */
+function logKeyPrefix(value: string | undefined): string {
+  const key = CONTEXT.logKeyPrefix;
+  if (value === undefined) return '';
+  if (value.startsWith('/'))
+    throw new SettingsError(
+      key,
+      `'${value}' starts with a slash; S3 keys do not (write it as CloudTrail's S3KeyPrefix)`,
+    );
+  const prefix = value.endsWith('/') ? value : `${value}/`;
+  if (!KEY_PREFIX.test(prefix) || prefix.includes('//') || prefix.length > 201)
+    throw new SettingsError(
+      key,
+      `'${value}' is not a trail key prefix: at most 200 characters, letters, digits and ! _ . ' ( ) - /, no empty folder`,
+    );
+  if (/(^|\/)AWSLogs\/$/.test(prefix))
+    throw new SettingsError(key, `'${value}' ends with AWSLogs/; give only what is in front of AWSLogs/`);
+  return prefix;
+}
+
+/** Comma-separated principal ARNs. @throws SettingsError naming the bad one */
+function principalArns(value: string | undefined): string[] {
+  const arns = value === undefined ? [] : parseList(value);
+  for (const arn of arns) {
+    if (/^arn:aws(?:-[a-z]+)*:sts::/.test(arn))
+      throw new SettingsError(
+        CONTEXT.queueSenderArns,
+        `'${arn}' is a session; give its role (arn:aws:iam::ACCOUNT:role/NAME): aws:PrincipalArn of a session is its role's ARN`,
+      );
+    if (!PRINCIPAL_ARN.test(arn))
+      throw new SettingsError(
+        CONTEXT.queueSenderArns,
+        `'${arn}' is not the ARN of an IAM role, IAM user or account root user (arn:aws:iam::ACCOUNT:role/NAME)`,
+      );
+  }
+  return arns;
+}
 
 function asText(value: unknown, key: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -117,6 +171,14 @@ export function readSettings(node: Node): TrailwatchSettings {
     );
   }
 
+  const prefix = logKeyPrefix(get(CONTEXT.logKeyPrefix));
+  if (prefix !== '' && existingBucketName === undefined) {
+    throw new SettingsError(
+      CONTEXT.logKeyPrefix,
+      `the trail this stack creates writes under AWSLogs/ at the top of its bucket; a key prefix describes an existing trail's bucket (${CONTEXT.existingBucketName})`,
+    );
+  }
+
   const cidrs = get(CONTEXT.allowedSshCidrs);
   const days = get(CONTEXT.retentionDays);
   const minutes = get(CONTEXT.noLogFilesAlarmMinutes);
@@ -150,5 +212,7 @@ export function readSettings(node: Node): TrailwatchSettings {
             parseWholeNumber(concurrency, CONTEXT.maxConcurrency, 2, 1000),
           ),
     ...(users !== undefined ? { privilegedOsUsers: parseList(users) } : {}),
+    logKeyPrefix: prefix,
+    queueSenderArns: principalArns(get(CONTEXT.queueSenderArns)),
   };
 }
