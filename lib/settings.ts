@@ -49,6 +49,13 @@ export interface TrailwatchSettings {
   readonly createLogsKmsKey: boolean;
   /** The management account of an organization trail created from a delegated administrator. */
   readonly managementAccountId?: string;
+  /**
+   * The trail's S3 key prefix, in front of `AWSLogs/` (e.g. Control Tower's `o-…/`), in an existing
+   * bucket; `''` or ending with `/`.
+   */
+  readonly logKeyPrefix: string;
+  /** IAM ARNs (users, roles, root) allowed to send to the ingest queue (`backfill --queue`). */
+  readonly queueSenderArns: readonly string[];
 }
 
 /** S3 Object Lock retention modes. */
@@ -72,6 +79,8 @@ export const CONTEXT = {
   logsKmsKeyArn: 'trailwatch:logsKmsKeyArn',
   createLogsKmsKey: 'trailwatch:createLogsKmsKey',
   managementAccountId: 'trailwatch:managementAccountId',
+  logKeyPrefix: 'trailwatch:logKeyPrefix',
+  queueSenderArns: 'trailwatch:queueSenderArns',
 } as const;
 
 /** A setting that cannot be used; the message says which and how to fix it. */
@@ -91,6 +100,51 @@ const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{
 /** A KMS key ARN (not an alias: IAM policies for kms:Decrypt must name the key). */
 export const KMS_KEY_ARN =
   /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** S3's "safe" key characters but `*` (a wildcard in IAM ARNs and EventBridge patterns). */
+const KEY_PREFIX = /^[A-Za-z0-9!_.'()/-]*$/;
+/**
+ * What `aws:PrincipalArn` holds: an IAM user, an IAM role (also for its sessions) or an account's
+ * root user, in one account; `*` may stand for part of a path or name (ArnLike).
+ */
+const PRINCIPAL_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:(?:root|(?:user|role)\/[\w+=,.@/*-]+)$/;
+
+/** The trail's key prefix in front of `AWSLogs/`: no leading slash, ends with one. @throws SettingsError */
+function logKeyPrefix(value: string | undefined): string {
+  const key = CONTEXT.logKeyPrefix;
+  if (value === undefined) return '';
+  if (value.startsWith('/'))
+    throw new SettingsError(
+      key,
+      `'${value}' starts with a slash; S3 keys do not (write it as CloudTrail's S3KeyPrefix)`,
+    );
+  const prefix = value.endsWith('/') ? value : `${value}/`;
+  if (!KEY_PREFIX.test(prefix) || prefix.includes('//') || prefix.length > 201)
+    throw new SettingsError(
+      key,
+      `'${value}' is not a trail key prefix: at most 200 characters, letters, digits and ! _ . ' ( ) - /, no empty folder`,
+    );
+  if (/(^|\/)AWSLogs\/$/.test(prefix))
+    throw new SettingsError(key, `'${value}' ends with AWSLogs/; give only what is in front of AWSLogs/`);
+  return prefix;
+}
+
+/** Comma-separated principal ARNs. @throws SettingsError naming the bad one */
+function principalArns(value: string | undefined): string[] {
+  const arns = value === undefined ? [] : parseList(value);
+  for (const arn of arns) {
+    if (/^arn:aws(?:-[a-z]+)*:sts::/.test(arn))
+      throw new SettingsError(
+        CONTEXT.queueSenderArns,
+        `'${arn}' is a session; give its role (arn:aws:iam::ACCOUNT:role/NAME): aws:PrincipalArn of a session is its role's ARN`,
+      );
+    if (!PRINCIPAL_ARN.test(arn))
+      throw new SettingsError(
+        CONTEXT.queueSenderArns,
+        `'${arn}' is not the ARN of an IAM role, IAM user or account root user (arn:aws:iam::ACCOUNT:role/NAME)`,
+      );
+  }
+  return arns;
+}
 
 function asText(value: unknown, key: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -219,6 +273,14 @@ export function readSettings(node: Node): TrailwatchSettings {
       );
   }
 
+  const prefix = logKeyPrefix(get(CONTEXT.logKeyPrefix));
+  if (prefix !== '' && existingBucketName === undefined) {
+    throw new SettingsError(
+      CONTEXT.logKeyPrefix,
+      `the trail this stack creates writes under AWSLogs/ at the top of its bucket; a key prefix describes an existing trail's bucket (${CONTEXT.existingBucketName})`,
+    );
+  }
+
   const cidrs = get(CONTEXT.allowedSshCidrs);
   const days = get(CONTEXT.retentionDays);
   const minutes = get(CONTEXT.noLogFilesAlarmMinutes);
@@ -257,5 +319,7 @@ export function readSettings(node: Node): TrailwatchSettings {
     ...(logsKmsKeyArn !== undefined ? { logsKmsKeyArn } : {}),
     createLogsKmsKey,
     ...(managementAccountId !== undefined ? { managementAccountId } : {}),
+    logKeyPrefix: prefix,
+    queueSenderArns: principalArns(get(CONTEXT.queueSenderArns)),
   };
 }

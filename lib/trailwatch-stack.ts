@@ -16,9 +16,6 @@ export interface TrailwatchStackProps extends StackProps {
   readonly settings?: TrailwatchSettings;
 }
 
-/** The prefix CloudTrail writes under, in the bucket (also what the function may read). */
-const LOG_PREFIX = 'AWSLogs/';
-
 /**
  * trailwatch: a trail and its bucket (or an existing trail's bucket), the queue the bucket announces
  * log files on, the function that indexes them, the index table, and alarms on one topic.
@@ -51,12 +48,13 @@ export class TrailwatchStack extends Stack {
     const ingest = new IngestQueue(this, 'Ingest', {
       bucket: logs.bucket,
       ...(logs.ownBucketArn ? { ownBucketArn: logs.ownBucketArn } : {}),
-      prefix: LOG_PREFIX,
+      logKeyPrefix: settings.logKeyPrefix,
+      senderArns: settings.queueSenderArns,
       visibilityTimeout: Duration.minutes(timeout.toMinutes() * 6),
     });
     const fn = new IngestFunction(this, 'Indexer', {
       bucket: logs.bucket,
-      prefix: LOG_PREFIX,
+      logKeyPrefix: settings.logKeyPrefix,
       ...(logs.logsKeyArn ? { logsKeyArn: logs.logsKeyArn } : {}),
       queue: ingest.queue,
       table: events.table,

@@ -15,10 +15,11 @@ export interface IngestFunctionProps {
   /** Where the log files are. */
   readonly bucket: IBucket;
   /**
-   * The key prefix the function may read (nothing else in the bucket).
-   * @default 'AWSLogs/'
+   * The trail's S3 key prefix in front of `AWSLogs/` (`''` or ending with `/`). The function may read
+   * the CloudTrail log files under `<logKeyPrefix>AWSLogs/` ({@link cloudTrailKeys}), nothing else.
+   * @default ''
    */
-  readonly prefix?: string;
+  readonly logKeyPrefix?: string;
   /**
    * The KMS key the log files are encrypted with: the function may decrypt with it, through S3 only.
    * @default none (SSE-S3)
@@ -52,6 +53,23 @@ export interface IngestFunctionProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+}
+
+/** Environment variables naming where the function may read log files (the handler checks messages against them). */
+export const LOG_LOCATION_ENV = {
+  /** The name of the log bucket. */
+  bucket: 'TRAILWATCH_LOG_BUCKET',
+  /** The trail's key prefix in front of `AWSLogs/`, possibly empty. */
+  keyPrefix: 'TRAILWATCH_LOG_KEY_PREFIX',
+} as const;
+
+/**
+ * The keys of CloudTrail log files under a trail's key prefix: `AWSLogs/<account>/CloudTrail/…` and,
+ * for an organization trail, `AWSLogs/<o-id>/<account>/CloudTrail/…` (an IAM `*` spans `/`). Not
+ * digests (`CloudTrail-Digest/`), Insights (`CloudTrail-Insight/`) or AWS Config files.
+ */
+export function cloudTrailKeys(logKeyPrefix = ''): string {
+  return `${logKeyPrefix}AWSLogs/*/CloudTrail/*`;
 }
 
 /** Path of the handler, from lib/constructs in the sources. */
@@ -91,6 +109,8 @@ export class IngestFunction extends Construct {
       description: 'trailwatch: index CloudTrail log files announced on the ingest queue',
       environment: {
         ...props.environment,
+        [LOG_LOCATION_ENV.bucket]: props.bucket.bucketName,
+        [LOG_LOCATION_ENV.keyPrefix]: props.logKeyPrefix ?? '',
         TABLE_NAME: props.table.tableName,
         POWERTOOLS_SERVICE_NAME: 'trailwatch',
         // stack traces point into the TypeScript sources (the bundle has source maps)
@@ -105,7 +125,7 @@ export class IngestFunction extends Construct {
       },
     });
 
-    const readable = props.bucket.arnForObjects(`${props.prefix ?? 'AWSLogs/'}*`);
+    const readable = props.bucket.arnForObjects(cloudTrailKeys(props.logKeyPrefix));
     Grant.addToPrincipal({ grantee: this.function, actions: ['s3:GetObject'], resourceArns: [readable] });
     if (props.logsKeyArn) {
       Grant.addToPrincipal({
@@ -157,7 +177,7 @@ export class IngestFunction extends Construct {
       acknowledge(
         policy,
         'AwsSolutions-IAM5',
-        's3:GetObject on the log files CloudTrail delivers under the prefix (their keys carry account, region and date); nothing else in the bucket.',
+        "s3:GetObject on CloudTrail's log files (<prefix>AWSLogs/<account or organization/account>/CloudTrail/<region>/<date>/…): the wildcards stand for account, region and date; nothing else in the bucket.",
         `Resource::${nagText(this, readable)}`,
       );
     }

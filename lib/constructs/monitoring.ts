@@ -1,6 +1,7 @@
-import { type CfnResource, Duration } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import {
   Alarm,
+  CfnAlarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -11,7 +12,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -57,6 +58,22 @@ function metric(
   });
 }
 
+/** An alarm notifies the topic but has no fixed name, so the policies cannot name its ARN. */
+export class UnnamedAlarmError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnnamedAlarmError';
+  }
+}
+
+/** Sids of the statements that let CloudWatch alarms publish to the encrypted topic. */
+export const ALARM_PUBLISH_SIDS = {
+  /** In the topic policy: sns:Publish. */
+  topic: 'CloudWatchAlarmsPublish',
+  /** In the key policy: kms:Decrypt and kms:GenerateDataKey* (SNS encrypts with the publisher's rights). */
+  key: 'CloudWatchAlarmsUseKey',
+} as const;
+
 /**
  * One SNS topic (KMS-encrypted, TLS-only) that every alarm notifies: one alarm per suspicious SSH
  * key rule, and operational alarms (dead letters, function errors, no log file processed). Plus a
@@ -76,13 +93,38 @@ export class Monitoring extends Construct {
       enableKeyRotation: true,
       description: 'trailwatch alarm topic encryption',
     });
-    // CloudWatch alarms publish to the encrypted topic
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'Topic', {
       displayName: 'trailwatch alarms',
       masterKey: key,
       enforceSSL: true,
     });
+    // enforceSSL gives the topic a policy of its own (a Deny without TLS), which replaces SNS's
+    // default policy: nothing would let CloudWatch publish. Allow it, for this stack's alarms only
+    // (confused deputy: the account and the exact ARNs of the alarms, listed at synthesis), and let
+    // it use the key the same way (SNS encrypts a message with the publisher's rights on the key).
+    const cloudwatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: { 'aws:SourceArn': Lazy.list({ produce: () => this.alarmArns() }) },
+    };
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: ALARM_PUBLISH_SIDS.topic,
+        principals: [cloudwatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    );
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: ALARM_PUBLISH_SIDS.key,
+        principals: [cloudwatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromTheseAlarms,
+      }),
+    );
     if (props.alarmEmail) {
       const subscription = this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
       acknowledge(
@@ -208,5 +250,35 @@ export class Monitoring extends Construct {
         ],
       ),
     );
+  }
+
+  /**
+   * The ARNs of the stack's alarms that notify the topic, built from their names (the key policy
+   * cannot reference the alarms: they depend on the topic, which depends on the key).
+   * @throws UnnamedAlarmError for such an alarm without a fixed name: its ARN would be unknown
+   */
+  private alarmArns(): string[] {
+    const stack = Stack.of(this);
+    const topic = JSON.stringify(stack.resolve(this.topic.topicArn));
+    const arns: string[] = [];
+    for (const alarm of stack.node.findAll()) {
+      if (!(alarm instanceof CfnAlarm)) continue;
+      const actions = [alarm.alarmActions, alarm.okActions, alarm.insufficientDataActions];
+      if (!actions.some((a) => JSON.stringify(stack.resolve(a ?? [])).includes(topic))) continue;
+      const name = alarm.alarmName;
+      if (name === undefined || Token.isUnresolved(name))
+        throw new UnnamedAlarmError(
+          `${alarm.node.path}: an alarm that notifies the alarm topic needs a fixed alarmName (its ARN goes in the topic and key policies)`,
+        );
+      arns.push(
+        stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+    }
+    return arns;
   }
 }

@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -20,6 +19,7 @@ import { spawnCli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
 import { invoke, sqsRecord } from '../helpers/lambda';
 import { loadHandler } from '../helpers/local-function';
+import { haveMoto, type Moto, startMoto } from '../helpers/moto';
 
 /**
  * Deploy rehearsal: `cdk bootstrap` and `cdk deploy` of the real app onto moto_server, then a real
@@ -28,14 +28,16 @@ import { loadHandler } from '../helpers/local-function';
  *
  * moto's CloudFormation skips some resource types (trail, alarms, bucket/queue/topic policies,
  * subscriptions) and ignores a bucket's NotificationConfiguration; the rehearsal applies the
- * notification configuration of the synthesized template through the S3 API, as CloudFormation
- * would. Lambda invocations need docker, which moto cannot use here: the handler runs in-process.
+ * notification configuration, an alarm and the topic policy of the synthesized template through
+ * the service APIs, as CloudFormation would. Lambda invocations need docker, which moto cannot use
+ * here: the handler runs in-process. moto evaluates no resource policy (topic, key or queue) and
+ * its alarms take no action on a state change, so whether CloudWatch may publish to the encrypted
+ * topic is asserted on the template (test/infra/delivery.test.ts), not here.
  * `npm run test:deploy` builds the CLI first.
  */
 
 const ROOT = join(__dirname, '..', '..');
 const CDK = join(ROOT, 'node_modules', '.bin', 'cdk');
-const haveMoto = spawnSync('moto_server', ['--help'], { encoding: 'utf8' }).status === 0;
 const STRATUS = '572910899909_CloudTrail_eu-south-1r_20240801T1320Z_RzIh4L8JH4Q4jM8E.json.gz';
 const KEY = `AWSLogs/572910899909/CloudTrail/eu-south-1/2024/08/01/${STRATUS}`;
 const OUTPUTS = [
@@ -47,31 +49,6 @@ const OUTPUTS = [
   'FunctionName',
   'TrailArn',
 ];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: string } {
   const run = spawnSync(CDK, [...args, '--no-notices'], {
@@ -88,7 +65,7 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
     ? 'deploy rehearsal: cdk deploy onto moto_server'
     : 'deploy rehearsal (skipped: moto_server is not installed)',
   () => {
-    let moto: ChildProcess;
+    let moto: Moto;
     let dir: string;
     let env: NodeJS.ProcessEnv;
     let endpoint: string;
@@ -99,11 +76,8 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
     };
 
     beforeAll(async () => {
-      const port = await freePort();
-      // "localhost": moto reads any other host in a template URL as a bucket name
-      endpoint = `http://localhost:${port}`;
-      moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-      await waitFor(`${endpoint}/moto-api/`, 30_000);
+      moto = await startMoto();
+      endpoint = moto.endpoint;
       dir = mkdtempSync(join(tmpdir(), 'trailwatch-deploy-'));
       env = {
         ...process.env,
@@ -149,7 +123,7 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
     }, 600_000);
 
     afterAll(() => {
-      moto?.kill();
+      moto?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -429,6 +403,152 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
       expect(redriven.failed).toEqual([]);
       s3.destroy();
       sqs.destroy();
+    }, 120_000);
+    /** awscli v1 against moto; the answer as JSON (null when the command prints nothing). */
+    function aws(args: string[]): unknown {
+      const run = spawnSync(
+        'aws',
+        ['--endpoint-url', endpoint, '--region', 'us-east-1', '--output', 'json', ...args],
+        {
+          env,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+      if (run.status !== 0) throw new Error(`aws ${args.join(' ')} failed (${run.status}):\n${run.stderr}`);
+      return run.stdout.trim() === '' ? null : JSON.parse(run.stdout);
+    }
+
+    it('drives an alarm with aws cloudwatch set-alarm-state: its state changes and its action names the deployed topic, whose policies name the alarm', () => {
+      const template = JSON.parse(readFileSync(join(dir, 'cdk.out', 'Trailwatch.template.json'), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
+      const resources = Object.entries(template.Resources);
+      const topicArn = outputs.AlarmTopicArn as string;
+      const topicId = resources.find(([, r]) => r.Type === 'AWS::SNS::Topic')?.[0] as string;
+      // the template's values with the intrinsics CloudFormation fills in here
+      const filled = (value: unknown): unknown =>
+        JSON.parse(
+          JSON.stringify(value)
+            .replaceAll(JSON.stringify({ Ref: topicId }), JSON.stringify(topicArn))
+            .replaceAll(JSON.stringify({ Ref: 'AWS::Partition' }), '"aws"'),
+          (_k, v: unknown) =>
+            v && typeof v === 'object' && 'Fn::Join' in v
+              ? ((v as { 'Fn::Join': [string, string[]] })['Fn::Join'][1] ?? []).join(
+                  (v as { 'Fn::Join': [string, string[]] })['Fn::Join'][0],
+                )
+              : v,
+        );
+
+      // moto's CloudFormation skips alarms: the alarm of one rule, created as CloudFormation would
+      const name = 'trailwatch ssh-serial-console';
+      const alarm = resources.find(
+        ([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.AlarmName === name,
+      );
+      expect(alarm).toBeDefined();
+      const input = join(dir, 'alarm.json');
+      writeFileSync(input, JSON.stringify(filled(alarm?.[1].Properties)));
+      aws(['cloudwatch', 'put-metric-alarm', '--cli-input-json', `file://${input}`]);
+
+      // a subscriber: a queue subscribed to the topic
+      const inbox = (aws(['sqs', 'create-queue', '--queue-name', 'alarm-inbox']) as { QueueUrl: string })
+        .QueueUrl;
+      const inboxArn = (
+        aws(['sqs', 'get-queue-attributes', '--queue-url', inbox, '--attribute-names', 'QueueArn']) as {
+          Attributes: { QueueArn: string };
+        }
+      ).Attributes.QueueArn;
+      aws([
+        'sns',
+        'subscribe',
+        '--topic-arn',
+        topicArn,
+        '--protocol',
+        'sqs',
+        '--notification-endpoint',
+        inboxArn,
+      ]);
+      const receive = (): unknown[] =>
+        (
+          aws(['sqs', 'receive-message', '--queue-url', inbox, '--max-number-of-messages', '10']) as {
+            Messages?: unknown[];
+          } | null
+        )?.Messages ?? [];
+
+      aws([
+        'cloudwatch',
+        'set-alarm-state',
+        '--alarm-name',
+        name,
+        '--state-value',
+        'ALARM',
+        '--state-reason',
+        'deploy rehearsal',
+      ]);
+      const described = (
+        aws(['cloudwatch', 'describe-alarms', '--alarm-names', name]) as {
+          MetricAlarms: {
+            AlarmArn: string;
+            StateValue: string;
+            StateReason: string;
+            AlarmActions: string[];
+          }[];
+        }
+      ).MetricAlarms;
+      expect(described).toHaveLength(1);
+      const [state] = described as [(typeof described)[number]];
+      expect(state).toMatchObject({
+        StateValue: 'ALARM',
+        StateReason: 'deploy rehearsal',
+        AlarmActions: [topicArn],
+      });
+      expect(state.AlarmArn).toBe(`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`);
+
+      // moto's alarms take no action on a state change: nothing reaches the subscriber...
+      expect(receive()).toEqual([]);
+      // ...though the topic delivers to it what is published
+      aws(['sns', 'publish', '--topic-arn', topicArn, '--message', 'published by hand']);
+      expect(receive().map((m) => JSON.parse((m as { Body: string }).Body).Message)).toEqual([
+        'published by hand',
+      ]);
+
+      // the topic policy (moto's CloudFormation skips it; applied as CloudFormation would) and the
+      // key policy (deployed by moto's CloudFormation) let CloudWatch in for the ARN the alarm has
+      type Policy = {
+        Statement: { Sid?: string; Condition?: { ArnLike?: { 'aws:SourceArn': string[] } } }[];
+      };
+      const topicPolicy = resources.find(([, r]) => r.Type === 'AWS::SNS::TopicPolicy')?.[1].Properties
+        .PolicyDocument;
+      aws([
+        'sns',
+        'set-topic-attributes',
+        '--topic-arn',
+        topicArn,
+        '--attribute-name',
+        'Policy',
+        '--attribute-value',
+        JSON.stringify(filled(topicPolicy)),
+      ]);
+      const applied = JSON.parse(
+        (aws(['sns', 'get-topic-attributes', '--topic-arn', topicArn]) as { Attributes: { Policy: string } })
+          .Attributes.Policy,
+      ) as Policy;
+      const sourceArns = (policy: Policy, sid: string): string[] =>
+        policy.Statement.find((st) => st.Sid === sid)?.Condition?.ArnLike?.['aws:SourceArn'] ?? [];
+      expect(sourceArns(applied, 'CloudWatchAlarmsPublish')).toContain(state.AlarmArn);
+      const keyId = (
+        aws(['sns', 'get-topic-attributes', '--topic-arn', topicArn]) as {
+          Attributes: { KmsMasterKeyId: string };
+        }
+      ).Attributes.KmsMasterKeyId;
+      // (moto answers the policy of a key its CloudFormation created as an object, AWS as a string)
+      const keyAnswer = (
+        aws(['kms', 'get-key-policy', '--key-id', keyId, '--policy-name', 'default']) as {
+          Policy: string | Policy;
+        }
+      ).Policy;
+      const keyPolicy = (typeof keyAnswer === 'string' ? JSON.parse(keyAnswer) : keyAnswer) as Policy;
+      expect(sourceArns(keyPolicy, 'CloudWatchAlarmsUseKey')).toContain(state.AlarmArn);
     }, 120_000);
   },
 );

@@ -251,7 +251,7 @@ describe('the stack, default settings (a new trail and bucket)', () => {
         },
         {
           Action: 's3:GetObject',
-          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/AWSLogs/*']] },
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/AWSLogs/*/CloudTrail/*']] },
         },
         {
           Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
@@ -400,19 +400,20 @@ describe('the stack, default settings (a new trail and bucket)', () => {
 describe('the stack with trailwatch:existingBucketName', () => {
   const { template } = synth({ 'trailwatch:existingBucketName': 'org-cloudtrail-logs' });
 
-  it('creates no trail and no bucket, and feeds the queue from the existing bucket', () => {
+  it('creates no trail and no bucket, and feeds the queue from the existing bucket (through EventBridge)', () => {
     expect(template.findResources('AWS::CloudTrail::Trail')).toEqual({});
     expect(template.findResources('AWS::S3::Bucket')).toEqual({});
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: 'org-cloudtrail-logs',
-      NotificationConfiguration: {
-        QueueConfigurations: [Match.objectLike({ Events: ['s3:ObjectCreated:*'] })],
-      },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
       Managed: false,
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.s3'], 'detail-type': ['Object Created'] }),
     });
   });
 
-  it('lets the function read only AWSLogs/ of the existing bucket', () => {
+  it('lets the function read only the CloudTrail files under AWSLogs/ of the existing bucket', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -420,7 +421,10 @@ describe('the stack with trailwatch:existingBucketName', () => {
             Action: 's3:GetObject',
             Effect: 'Allow',
             Resource: {
-              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::org-cloudtrail-logs/AWSLogs/*']],
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':s3:::org-cloudtrail-logs/AWSLogs/*/CloudTrail/*'],
+              ],
             },
           },
         ]),
