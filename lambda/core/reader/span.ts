@@ -1,0 +1,54 @@
+/**
+ * The text of one JSON value while it is being split out of a stream of chunks: its start in the
+ * current chunk, and the parts of it that earlier chunks held. Past `limit` bytes the parts are
+ * dropped (`overflowed`), so a value too large to keep is never held in memory.
+ */
+export class Span {
+  /** Where the value starts in the current chunk (0 once it began in an earlier one); -1 when closed. */
+  start = -1;
+  /** The value outgrew the limit: its text is gone. */
+  overflowed = false;
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** True while the value's whole text is held. */
+  get whole(): boolean {
+    return this.start >= 0 && !this.overflowed;
+  }
+
+  open(start: number): void {
+    this.start = start;
+    if (this.parts.length > 0) this.parts = [];
+    this.size = 0;
+    this.overflowed = false;
+  }
+
+  close(): void {
+    this.start = -1;
+    if (this.parts.length > 0) this.parts = [];
+    this.size = 0;
+    this.overflowed = false;
+  }
+
+  /** The chunk ends inside the value: keep its part of the chunk (a view, not a copy). */
+  carry(chunk: Buffer): void {
+    if (this.start < 0) return;
+    if (!this.overflowed) {
+      const part = chunk.subarray(this.start);
+      this.size += part.length;
+      if (this.size > this.limit) {
+        this.overflowed = true;
+        this.parts = [];
+      } else this.parts.push(part);
+    }
+    this.start = 0;
+  }
+
+  /** The value's text, ending before `end` in the current chunk: a view when it lies in one chunk. */
+  text(chunk: Buffer, end: number): Buffer {
+    const tail = chunk.subarray(this.start, end);
+    return this.parts.length > 0 ? Buffer.concat([...this.parts, tail]) : tail;
+  }
+}
