@@ -21,7 +21,7 @@ case "$(uname -m)" in
   *) echo "node22.sh: no node-linux package for $(uname -m)" >&2; exit 1 ;;
 esac
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/trailwatch"
+cache="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/trailwatch"
 dir="$cache/node-v$version-linux-$arch"
 if [[ "$("$dir/bin/node" --version 2>/dev/null || true)" != "v$version" ]]; then
   mkdir -p "$cache"
@@ -29,7 +29,7 @@ if [[ "$("$dir/bin/node" --version 2>/dev/null || true)" != "v$version" ]]; then
   trap 'rm -rf "$tmp"' EXIT
   echo "node22.sh: fetching node-linux-$arch@$version from the npm registry into $dir" >&2
   # npm pack checks the tarball against the registry's integrity hash; the package has no scripts.
-  (cd "$tmp" && npm pack --silent "node-linux-$arch@$version" >/dev/null)
+  (cd "$tmp" && npm pack --loglevel=error "node-linux-$arch@$version" >/dev/null)
   tar -xzf "$tmp"/node-linux-"$arch"-"$version".tgz -C "$tmp"
   [[ "$("$tmp/package/bin/node" --version)" == "v$version" ]]
   rm -rf "$dir"
