@@ -83,6 +83,7 @@ const NO_STORE: IndexStore = {
   write: async () => undefined,
   putItem: async () => undefined,
   putItemIfAbsent: async () => true,
+  createItem: async () => ({ created: true }),
   addToStringSet: async () => undefined,
   readPartition: async () => [],
 };
@@ -167,7 +168,7 @@ function peakKB() {
 }
 const { processLogFile } = require(${JSON.stringify(join(ROOT, 'dist', 'lambda', 'core', 'pipeline.js'))});
 const { DEFAULT_SETTINGS } = require(${JSON.stringify(join(ROOT, 'dist', 'lambda', 'core', 'settings.js'))});
-const store = { write: async () => {}, putItem: async () => {}, putItemIfAbsent: async () => true, addToStringSet: async () => {}, readPartition: async () => [] };
+const store = { write: async () => {}, putItem: async () => {}, putItemIfAbsent: async () => true, createItem: async () => ({ created: true }), addToStringSet: async () => {}, readPartition: async () => [] };
 (async () => {
   const before = peakKB();
   const stats = await processLogFile(createReadStream(process.argv[1], { highWaterMark: 1 << 20 }), { source: 'bench', settings: DEFAULT_SETTINGS }, store);
@@ -368,7 +369,7 @@ async function p4(): Promise<void> {
   const shared = join(ROOT, '..', 'shared', 'corpus', 'real');
   const dir = existsSync(shared) ? shared : join(ROOT, 'test', 'fixtures', 'cloudtrail');
   const store = new MemoryStore();
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   // a realistic S3 source, as the Lambda records it
   const source =
     's3://trailwatch-logs-123456789012-us-east-1/AWSLogs/123456789012/CloudTrail/us-east-1/2025/03/01/123456789012_CloudTrail_us-east-1_20250301T1000Z_AbCdEfGhIjKlMnOp.json.gz';
