@@ -208,7 +208,10 @@ function withTtl(items: readonly TableItem[], expiresAt: number | undefined): Ta
   });
 }
 
-/** Runs `fn` on every value, at most `limit` at once; results in the order of `values`. */
+/**
+ * Runs `fn` on every value, at most `limit` at once; results in the order of `values`. The first
+ * failure stops it: no value is started after it.
+ */
 async function mapLimit<T, R>(
   values: readonly T[],
   limit: number,
@@ -216,10 +219,16 @@ async function mapLimit<T, R>(
 ): Promise<R[]> {
   const out: R[] = new Array(values.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < values.length) {
+    while (next < values.length && !failed) {
       const i = next++;
-      out[i] = await fn(values[i] as T);
+      try {
+        out[i] = await fn(values[i] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, values.length)) }, worker));
@@ -422,7 +431,11 @@ export async function processLogFile(
           else budgetUsed += n;
           indexed = !budgetSpent;
         }
-        while (eventWrites.size >= maxEventWrites) await Promise.race(eventWrites);
+        while (eventWrites.size >= maxEventWrites) {
+          // waiting for the table: stop here when time runs low, not only between chunks
+          checkCanContinue(ctx.budget, ctx.source);
+          await Promise.race(eventWrites);
+        }
         startEventWrite(items, event, raw.index, indexed);
         if (buffer.length >= chunkSize) await flush();
       }
@@ -435,8 +448,10 @@ export async function processLogFile(
     stats.status = 'failed';
     stats.error = asTrailwatchError(error, ctx.source);
   }
+  // writes already sent are waited for; when out of time, the buffered index items are not sent:
+  // the whole file comes again, and finds its event items stored (identical)
   await Promise.all(eventWrites);
-  if (writeError === undefined) await flush();
+  if (writeError === undefined && !(stats.error instanceof OutOfTimeError)) await flush();
   await Promise.all(pending);
   stats.bytes = scan.bytes;
   // records turned down from their raw text by `keep` were counted, not emitted
@@ -482,6 +497,8 @@ async function detect(
   // the event items first, conditionally: a push whose eventID holds another record is a conflict,
   // and is neither indexed nor judged
   const written = await mapLimit(all, maxEventWrites, async (p) => {
+    // stop between conditional writes when time runs low
+    checkCanContinue(ctx.budget, ctx.source);
     const [eventItem, ...indexItems] = buildItems(p.event, p.timeMs, {
       ...(expiresAt !== undefined ? { expiresAt } : {}),
       recordHash: p.hash,

@@ -3,16 +3,17 @@ import { createHash } from 'node:crypto';
 /**
  * The content hash of a record, so that a second record with the same eventID can be told apart from
  * a copy of the first: SHA-256 of a canonical serialization of the parsed record (object keys sorted
- * at every depth, no white space, JSON's own spelling of strings and numbers), first 128 bits,
- * base64url (22 characters). The same record pretty-printed, with its keys in another order, or
+ * at every depth, no white space, JSON's own spelling of strings and numbers), first 96 bits,
+ * base64url (16 characters). The same record pretty-printed, with its keys in another order, or
  * re-exported by `jq` hashes the same; any change of a value, anywhere in the record, does not.
  *
- * 128 bits: finding a second record with the hash of a given one (what a forger would need) takes
- * about 2^128 attempts; colliding two records of one's own choice (2^64) does not help, since the
- * original is written by CloudTrail, with an eventID nobody knows in advance.
+ * 96 bits: finding a second record with the hash of a given one (what a forger needs) takes about
+ * 2^96 attempts; colliding two records of one's own choice (2^48) does not help, since the original
+ * is written by CloudTrail, with an eventID and a request ID nobody knows in advance. (Not more: the
+ * hash is on every event item, and event items should stay within one write unit.)
  */
 export function recordHash(record: unknown): string {
-  return createHash('sha256').update(canonicalJson(record)).digest('base64url').slice(0, 22);
+  return createHash('sha256').update(canonicalJson(record)).digest('base64url').slice(0, 16);
 }
 
 /** Text that is written as it is (punctuation, keys); everything else on the stack is a value. */
