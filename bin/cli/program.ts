@@ -312,7 +312,7 @@ function fileMessages(display: string, stats: FileStats): string[] {
   }
   if (stats.overBudget > 0) {
     lines.push(
-      `trailwatch: ${clean(display)}: ${stats.overBudget} read-only or failed call(s) beyond the file's item budget: stored without index items (trailwatch event ID shows them)`,
+      `trailwatch: ${clean(display)}: ${stats.overBudget} failed call(s) beyond the file's item budget: stored without index items (trailwatch event ID shows them)`,
     );
   }
   return lines;
@@ -407,7 +407,7 @@ function conflictsAndBudget(totals: Counters, settings: Settings): string[] {
     );
   if (totals.overBudget > 0)
     lines.push(
-      `  item budget: ${totals.overBudget} read-only or failed call(s) beyond their file's ${settings.fileItemBudget} index items: stored without index items`,
+      `  item budget: ${totals.overBudget} failed call(s) beyond their file's ${settings.fileItemBudget} index items: stored without index items`,
     );
   return lines;
 }

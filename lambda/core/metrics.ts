@@ -21,7 +21,7 @@ export type OperationalMetric =
   | 'EventConflicts'
   /** An announced object of another bucket, or outside the trail's key prefix: not read, acknowledged. */
   | 'ObjectsRefused'
-  /** Read-only or failed calls stored without index items: their file spent its item budget. */
+  /** Failed calls stored without index items: their file spent its item budget. */
   | 'EventsOverBudget';
 
 /** Operational metrics published the moment they are counted (a later crash cannot lose them). */

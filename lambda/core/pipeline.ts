@@ -27,7 +27,7 @@ import { checkCanContinue, type TimeBudget } from './time-budget';
  * Writing before reading makes the stateful rules independent of arrival order: of two files
  * delivered at once, at least the one that reads last sees both.
  *
- * Read-only and failed calls share a budget of index items per file (`Settings.fileItemBudget`);
+ * Failed calls (anyone can make them) share a budget of index items per file (`Settings.fileItemBudget`);
  * once it is spent, such an event gets its event item only, and is counted in `overBudget`.
  */
 
@@ -72,7 +72,7 @@ export interface FileStats {
    * as conflicts (`conflictReports`).
    */
   conflicts: number;
-  /** Read-only and failed calls stored without index items: the file's item budget was spent. */
+  /** Failed calls stored without index items: the file's item budget was spent. */
   overBudget: number;
   /** Index items written. */
   items: number;
@@ -280,7 +280,7 @@ export async function processLogFile(
   let buffer: TableItem[] = [];
   const pending: Promise<void>[] = [];
   let writeError: unknown;
-  // index items of read-only and failed calls so far, against the file's budget
+  // index items of failed calls so far, against the file's budget
   let budgetUsed = 0;
   let budgetSpent = false;
   const eventWrites = new Set<Promise<void>>();
@@ -423,9 +423,9 @@ export async function processLogFile(
           ...(expiresAt !== undefined ? { expiresAt } : {}),
           recordHash: hash,
         });
-        // read-only and failed calls: index items within the file's budget, then event items only
+        // failed calls: index items within the file's budget, then event items only
         let indexed = true;
-        if (event.readOnly || event.errorCode !== undefined) {
+        if (event.errorCode !== undefined) {
           const n = items.length - 1;
           if (budgetSpent || budgetUsed + n > ctx.settings.fileItemBudget) budgetSpent = true;
           else budgetUsed += n;

@@ -10,8 +10,9 @@ export interface Settings {
   /** Days items are kept after they are written; 0 keeps them forever. @default 365 */
   readonly retentionDays: number;
   /**
-   * Index items a log file may make for its read-only and failed calls (SSH key pushes and successful
-   * mutating calls are not counted, and always indexed). Beyond it, such an event keeps its event
+   * Index items a log file may make for its failed calls (an `errorCode`: denied calls cost nothing to
+   * make, and need no permission). SSH key pushes and successful calls are not counted, and always
+   * indexed. Beyond it, a failed call keeps its event
    * item (`trailwatch event ID` shows it) but gets no index items; the file counts them in
    * `overBudget` (metric `EventsOverBudget`). @default 20000
    */
@@ -50,7 +51,7 @@ export function parseRetentionDays(value: string | number, name: string): number
   return parseWholeNumber(value, name, 0, 36_500, 'a whole number of days from 0 (keep forever) to 36500');
 }
 
-/** The per-file item budget of read-only and failed calls. */
+/** The per-file item budget of failed calls. */
 export function parseFileItemBudget(value: string | number, name: string): number {
   return parseWholeNumber(value, name, 0, 10_000_000, 'a whole number of index items from 0 to 10000000');
 }

@@ -266,7 +266,7 @@ describe('`trailwatch ingest` reports conflicts and events beyond the item budge
     // each denied call makes 4 index items (an instance, 3 user keys): 5 fit in 20, 5 do not
     expect(first.out).toMatch(/, 0 conflict\(s\), 0 rejected$/m);
     expect(first.out).toMatch(
-      /^ {2}item budget: 5 read-only or failed call\(s\) beyond their file's 20 index items: stored without index items$/m,
+      /^ {2}item budget: 5 failed call\(s\) beyond their file's 20 index items: stored without index items$/m,
     );
 
     const forged = await cli(['ingest', join(dir, 'forged.json'), '--db', db], { env });

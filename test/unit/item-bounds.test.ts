@@ -8,8 +8,8 @@ import { MemoryStore } from '../helpers/writer';
 
 /**
  * What one call, and one file, can cost: a read-only or failed call is indexed under at most
- * `LIMITS.idsPerReadOnlyOrFailedCall` IDs; a file's read-only and failed calls share a budget of
- * index items, beyond which they keep their event item only, counted.
+ * `LIMITS.idsPerReadOnlyOrFailedCall` IDs; a file's failed calls share a budget of index items,
+ * beyond which they keep their event item only, counted.
  */
 
 const NOW = Date.UTC(2026, 10, 24);
@@ -111,7 +111,7 @@ describe('a bound on the items of read-only and failed calls', () => {
   });
 });
 
-describe("a file's item budget for read-only and failed calls", () => {
+describe("a file's item budget for failed calls", () => {
   // each denied call below makes 5 instance items + 3 user items = 8 index items
   const settings: Settings = { ...DEFAULT_SETTINGS, fileItemBudget: 100 };
 
@@ -137,6 +137,15 @@ describe("a file's item budget for read-only and failed calls", () => {
     expect(stats.sshKeyPushes).toBe(1);
   });
 
+  it('successful read-only calls (read-only indexing on) are not counted: the user asked for them', async () => {
+    const reads = Array.from({ length: 30 }, (_, k) =>
+      deniedDescribe(5, 400 + k, { errorCode: undefined, errorMessage: undefined }),
+    );
+    const { stats, store } = await ingest(reads, new MemoryStore(), { ...settings, includeReadOnly: true });
+    expect(stats).toMatchObject({ indexed: 30, overBudget: 0 });
+    for (const call of reads) expect(indexItemsOf(store, String(call.eventID))).toHaveLength(8);
+  });
+
   it('is the same on every delivery of the file (decided in record order)', async () => {
     const denied = Array.from({ length: 30 }, (_, k) => deniedDescribe(5, 200 + k));
     const first = await ingest(denied, new MemoryStore(), settings);
@@ -146,7 +155,7 @@ describe("a file's item budget for read-only and failed calls", () => {
     expect(new Map(again.store.items)).toEqual(before);
   });
 
-  it('is 20,000 index items by default; TRAILWATCH_FILE_ITEM_BUDGET sets it (0 indexes no read-only or failed call)', async () => {
+  it('is 20,000 index items by default; TRAILWATCH_FILE_ITEM_BUDGET sets it (0 indexes no failed call)', async () => {
     expect(DEFAULT_SETTINGS.fileItemBudget).toBe(20_000);
     expect(settingsFromEnv({ TRAILWATCH_FILE_ITEM_BUDGET: '0' }).fileItemBudget).toBe(0);
     expect(() => settingsFromEnv({ TRAILWATCH_FILE_ITEM_BUDGET: 'lots' })).toThrow(
