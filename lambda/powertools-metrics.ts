@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   FINDING_METRIC,
+  IMMEDIATE_METRICS,
   METRICS_NAMESPACE,
   type MetricsSink,
   type OperationalMetric,
@@ -22,9 +23,18 @@ export function createMetrics(): Metrics {
 export class PowertoolsMetricsSink implements MetricsSink {
   constructor(private readonly metrics: Metrics) {}
 
-  /** Buffered; published with `metrics.publishStoredMetrics()` at the end of the invocation. */
+  /**
+   * Buffered, published with `metrics.publishStoredMetrics()` at the end of the invocation; those of
+   * `IMMEDIATE_METRICS` (conflicts, counted once ever) are published at once.
+   */
   count(name: OperationalMetric, value: number): void {
-    this.metrics.addMetric(name, MetricUnit.Count, value);
+    if (!IMMEDIATE_METRICS.has(name)) {
+      this.metrics.addMetric(name, MetricUnit.Count, value);
+      return;
+    }
+    const single = this.metrics.singleMetric();
+    single.clearDefaultDimensions();
+    single.addMetric(name, MetricUnit.Count, value);
   }
 
   /** Published at once (two EMF lines: by rule, and all rules), so a later crash cannot lose it. */

@@ -9,7 +9,7 @@ import { doneFiles, fileFolderPartition, fileMarkerItem, isDone } from '../../la
 import { type ObjectReader, objectCreatedMessage } from '../../lambda/core/notification';
 import {
   addCounters,
-  BoundedSet,
+  BoundedMap,
   type Counters,
   emptyCounters,
   emptyStats,
@@ -116,7 +116,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
   };
   const listing: ListStats = { listCalls: 0, objectsSeen: 0 };
   const totals = emptyCounters();
-  const seen = new BoundedSet<string>(SEEN_ACROSS_FILES);
+  const seen = new BoundedMap<string, string>(SEEN_ACROSS_FILES);
   const folders = new Map<string, Promise<Map<string, number | undefined>>>();
   const report = (): void => options.onProgress?.({ ...progress });
   let failure: unknown;

@@ -105,7 +105,7 @@ export interface IngestOptions {
 
 /** Processes local files with bounded concurrency; duplicates across files are counted once. */
 export async function ingestFiles(files: readonly LocalFile[], options: IngestOptions): Promise<FileStats[]> {
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   const results: FileStats[] = new Array(files.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -122,7 +122,11 @@ export async function ingestFiles(files: readonly LocalFile[], options: IngestOp
   return results;
 }
 
-async function ingestOne(file: LocalFile, options: IngestOptions, seen: Set<string>): Promise<FileStats> {
+async function ingestOne(
+  file: LocalFile,
+  options: IngestOptions,
+  seen: Map<string, string>,
+): Promise<FileStats> {
   const stream = createReadStream(file.path, { highWaterMark: 1024 * 1024 });
   const opened = new Promise<void>((ok, fail) => {
     stream.once('open', () => ok());

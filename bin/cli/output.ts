@@ -1,3 +1,4 @@
+import type { EventConflict } from '../../lambda/core/conflicts';
 import type { IndexedEvent } from '../../lambda/core/event';
 import type { Finding } from '../../lambda/core/findings';
 import { principalLabel, principalName } from '../../lambda/core/identity';
@@ -145,6 +146,25 @@ export function renderEventDetails(e: IndexedEvent): string {
     .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
     .map(([k, v]) => `${`${k}:`.padEnd(13)}${clean(v)}`)
     .join('\n');
+}
+
+/**
+ * The records that reused an event's eventID with other content (`trailwatch event`): what each
+ * claims, and the file that holds it. They are not indexed; the event above is the first record.
+ */
+export function renderConflicts(conflicts: readonly EventConflict[], more: boolean): string {
+  if (conflicts.length === 0) return '';
+  const lines = [
+    `${'Conflicts:'.padEnd(13)}${conflicts.length}${more ? '+' : ''} other record(s) reuse this eventID with other content (forged or corrupt copies, not indexed):`,
+  ];
+  for (const c of conflicts) {
+    lines.push(
+      `  ${clean(c.detectedAt)}  ${clean(c.source ?? '(unknown file)')}`,
+      `    claims ${clean(c.eventName)} at ${clean(c.eventTime)} by ${clean(c.principalArn)}` +
+        `${c.sourceIPAddress ? ` from ${clean(c.sourceIPAddress)}` : ''}${c.errorCode ? ` (${clean(c.errorCode)})` : ''}; record hash ${clean(c.recordHash)}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** A record pretty-printed for a terminal, every control character escaped. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
+import { itemToConflict } from '../../lambda/core/conflicts';
 import { TrailwatchError, UsageError } from '../../lambda/core/errors';
 import { findRecord } from '../../lambda/core/find-record';
 import { itemToFinding } from '../../lambda/core/findings';
@@ -30,6 +31,7 @@ import {
   FINDING_COLUMNS,
   jsonLine,
   KEY_PUSH_COLUMNS,
+  renderConflicts,
   renderEventDetails,
   renderRecord,
   renderTable,
@@ -296,6 +298,23 @@ function fileMessages(display: string, stats: FileStats): string[] {
       `trailwatch: ${clean(display)}: … and ${stats.rejected - REJECTIONS_SHOWN} more rejected record(s)`,
     );
   }
+  for (const c of stats.conflictReports.slice(0, REJECTIONS_SHOWN)) {
+    lines.push(
+      `trailwatch: ${clean(display)}: record #${c.index} conflicts with the indexed event ${clean(c.eventID)}` +
+        ` (from ${clean(c.originalSource ?? 'an unknown file')}): same eventID, other content; not indexed` +
+        ` (see: trailwatch event ${clean(c.eventID)})`,
+    );
+  }
+  if (stats.conflicts > REJECTIONS_SHOWN) {
+    lines.push(
+      `trailwatch: ${clean(display)}: … and ${stats.conflicts - REJECTIONS_SHOWN} more conflicting record(s)`,
+    );
+  }
+  if (stats.overBudget > 0) {
+    lines.push(
+      `trailwatch: ${clean(display)}: ${stats.overBudget} failed call(s) beyond the file's item budget: stored without index items (trailwatch event ID shows them)`,
+    );
+  }
   return lines;
 }
 
@@ -357,15 +376,40 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
         [
           `Ingested ${totals.files} file(s) into the ${opened.description} in ${seconds.toFixed(1)}s`,
           `  records: ${totals.records} read, ${totals.indexed} events indexed (${totals.items} items), ` +
-            `${totals.skipped} skipped (other services, read-only calls), ${totals.duplicates} duplicate(s), ${totals.rejected} rejected`,
+            `${totals.skipped} skipped (other services, read-only calls), ${totals.duplicates} duplicate(s), ` +
+            `${totals.conflicts} conflict(s), ${totals.rejected} rejected`,
+          ...conflictsAndBudget(totals, settings),
           `  files:   ${totals.filesFailed} failed, ${totals.filesSkipped} skipped (digest files), ${discovery.ignored} other file(s) ignored`,
           `  SSH key pushes: ${totals.sshKeyPushes}; new findings: ${totals.findings}${describeByRule(totals.findingsByRule)}` +
             (totals.findings > 0 ? ' (list them: trailwatch findings)' : ''),
         ].join('\n'),
       );
     }
-    return totals.filesFailed > 0 || totals.rejected > 0 ? EXIT.inputFailed : EXIT.ok;
+    return inputFailed(totals) ? EXIT.inputFailed : EXIT.ok;
   });
+}
+
+/**
+ * Exit code 1 ("some input failed") for failed files, rejected records and conflicts: a record that
+ * reuses the eventID of another with other content is forged or corrupt, and was not indexed. Events
+ * beyond a file's item budget are stored (without index items): counted, not a failure.
+ */
+function inputFailed(totals: Totals): boolean {
+  return totals.filesFailed > 0 || totals.rejected > 0 || totals.conflicts > 0;
+}
+
+/** Summary lines on conflicts and on events beyond a file's item budget, when there are. */
+function conflictsAndBudget(totals: Counters, settings: Settings): string[] {
+  const lines: string[] = [];
+  if (totals.conflicts > 0)
+    lines.push(
+      `  conflicts: ${totals.conflicts} record(s) reuse the eventID of an indexed event with other content: not indexed (trailwatch event ID shows them)`,
+    );
+  if (totals.overBudget > 0)
+    lines.push(
+      `  item budget: ${totals.overBudget} failed call(s) beyond their file's ${settings.fileItemBudget} index items: stored without index items`,
+    );
+  return lines;
 }
 
 /* ---------------------------------------------------------------- backfill */
@@ -531,7 +575,8 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
       if (!queue)
         lines.push(
           `  records: ${totals.records} read, ${totals.indexed} events indexed (${totals.items} items), ` +
-            `${totals.skipped} skipped, ${totals.duplicates} duplicate(s), ${totals.rejected} rejected`,
+            `${totals.skipped} skipped, ${totals.duplicates} duplicate(s), ${totals.conflicts} conflict(s), ${totals.rejected} rejected`,
+          ...conflictsAndBudget(totals, settings),
           `  SSH key pushes: ${totals.sshKeyPushes}; new findings: ${totals.findings}${describeByRule(totals.findingsByRule)}` +
             (totals.findings > 0 ? ' (list them: trailwatch findings)' : ''),
         );
@@ -540,7 +585,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
         lines.push('  Run the same command again to retry the failed files: done files are skipped.');
       io.out(lines.join('\n'));
     }
-    return result.error || totals.filesFailed > 0 || totals.rejected > 0 ? EXIT.inputFailed : EXIT.ok;
+    return result.error || inputFailed(totals) ? EXIT.inputFailed : EXIT.ok;
   } finally {
     await opened?.close();
   }
@@ -616,17 +661,23 @@ async function runEvent(eventID: string, flags: EventFlags, io: Io): Promise<num
   const id = eventID.trim();
   if (id === '') throw new UsageError('event ID is empty', 'EVENT_ID');
   return withStore(flags, io, async (opened) => {
-    const item = await opened.store.getEvent(id);
+    const {
+      event: item,
+      conflicts: conflictItems,
+      moreConflicts,
+    } = await opened.store.getEventWithConflicts(id);
     if (!item) {
       io.err(`trailwatch: event ${clean(id)}: not found in the ${opened.description}`);
       return EXIT.inputFailed;
     }
     const event = itemToEvent(item);
     const loaded = flags.record === false ? {} : await loadRecord(event.source, event.eventID, io);
+    const conflicts = conflictItems.map(itemToConflict);
     if (flags.json) {
-      io.out(jsonLine({ ...event, ...(loaded.record ? { record: loaded.record } : {}) }));
+      io.out(jsonLine({ ...event, conflicts, ...(loaded.record ? { record: loaded.record } : {}) }));
     } else {
       io.out(renderEventDetails(event));
+      if (conflicts.length > 0) io.out(renderConflicts(conflicts, moreConflicts));
       if (loaded.record) io.out(`\nRecord:\n${renderRecord(loaded.record)}`);
     }
     if (loaded.problem) io.err(`trailwatch: full record not shown: ${clean(loaded.problem)}`);

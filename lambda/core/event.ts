@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { extractPrincipal, type Principal } from './identity';
 import { field, type JsonObject, type Mutable, setDefined, text } from './json';
 import { bound, boundOpt, LIMITS } from './limits';
-import { extractResourceIds } from './resource-ids';
+import { extractResourceIds, type ResourceIds } from './resource-ids';
 import { isReadOnly } from './select';
 import { extractSshPush, type SshPush } from './ssh';
 import { formatTime, parseTime } from './time';
@@ -57,6 +57,21 @@ function keyableEventId(id: string): string {
 }
 
 /**
+ * A read-only or failed call keeps at most `LIMITS.idsPerReadOnlyOrFailedCall` IDs, instances first
+ * (each kept ID is an index item: a denied call naming a thousand IDs must not make a thousand).
+ */
+function capIdsOfReadOnlyOrFailed(ids: ResourceIds, readOnlyOrFailed: boolean): ResourceIds {
+  const max = LIMITS.idsPerReadOnlyOrFailedCall;
+  if (!readOnlyOrFailed || ids.instanceIds.length + ids.resourceIds.length <= max) return ids;
+  const instanceIds = ids.instanceIds.slice(0, max);
+  return {
+    instanceIds,
+    resourceIds: ids.resourceIds.slice(0, max - instanceIds.length),
+    truncated: true,
+  };
+}
+
+/**
  * Extracts the summary of a selected record. Never throws; a record that cannot be indexed
  * (no usable `eventTime`) is returned with the reason.
  */
@@ -73,7 +88,9 @@ export function extractEvent(record: JsonObject, raw: string | Buffer, source?: 
   const eventID = rawId ? keyableEventId(rawId) : syntheticEventId(raw);
   const eventName = bound(text(record, 'eventName') ?? '(none)', LIMITS.eventName);
   const principal = extractPrincipal(field(record, 'userIdentity'));
-  const ids = extractResourceIds(record);
+  const readOnly = isReadOnly(record);
+  const errorCode = boundOpt(text(record, 'errorCode'), LIMITS.errorCode);
+  const ids = capIdsOfReadOnlyOrFailed(extractResourceIds(record), readOnly || errorCode !== undefined);
   const ssh = extractSshPush(eventName, record);
 
   // built by assignment, optional fields only when present: this runs for every indexed event
@@ -82,7 +99,7 @@ export function extractEvent(record: JsonObject, raw: string | Buffer, source?: 
     eventTime: formatTime(timeMs),
     eventSource: bound(text(record, 'eventSource') ?? '', LIMITS.eventSource),
     eventName,
-    readOnly: isReadOnly(record),
+    readOnly,
     instanceIds: ids.instanceIds,
     resourceIds: ids.resourceIds,
     principal,
@@ -95,7 +112,7 @@ export function extractEvent(record: JsonObject, raw: string | Buffer, source?: 
     'accountId',
     boundOpt(text(record, 'recipientAccountId') ?? principal.accountId, LIMITS.accountId),
   );
-  setDefined(event, 'errorCode', boundOpt(text(record, 'errorCode'), LIMITS.errorCode));
+  setDefined(event, 'errorCode', errorCode);
   setDefined(event, 'errorMessage', boundOpt(text(record, 'errorMessage'), LIMITS.errorMessage));
   if (ids.truncated) event.idsTruncated = true;
   setDefined(event, 'sourceIPAddress', boundOpt(text(record, 'sourceIPAddress'), LIMITS.sourceIp));

@@ -22,8 +22,8 @@ import { formatTime, sortableTime } from './time';
  * Keys derive from `eventID` and `eventTime` only, so writing an event twice overwrites the same items.
  */
 
-export type ItemKind = 'event' | 'instance' | 'user' | 'resource' | 'key' | 'finding' | 'file';
-type IndexKind = Exclude<ItemKind, 'event' | 'finding' | 'file'>;
+export type ItemKind = 'event' | 'instance' | 'user' | 'resource' | 'key' | 'finding' | 'file' | 'conflict';
+type IndexKind = Exclude<ItemKind, 'event' | 'finding' | 'file' | 'conflict'>;
 
 export interface TableItem {
   readonly pk: string;
@@ -66,7 +66,12 @@ export function sortKeyRange(
 export interface ItemOptions {
   /** Epoch seconds for the TTL attribute; undefined keeps items forever. */
   readonly expiresAt?: number;
+  /** The content hash of the record (`recordHash`), kept on the event item. */
+  readonly recordHash?: string;
 }
+
+/** The attribute of an event item holding the content hash of its record. */
+export const RECORD_HASH_ATTRIBUTE = 'recordHash';
 
 /** The TTL of items written at `nowMs` under a retention of `retentionDays` (0 = forever). */
 export function expiresAtFor(nowMs: number, retentionDays: number): number | undefined {
@@ -132,6 +137,7 @@ export function buildItems(event: IndexedEvent, timeMs: number, options: ItemOpt
   setNonEmpty(eventItem, 'instanceIds', event.instanceIds);
   setNonEmpty(eventItem, 'resourceIds', event.resourceIds);
   eventItem.principal = storedPrincipal;
+  if (options.recordHash !== undefined) eventItem[RECORD_HASH_ATTRIBUTE] = options.recordHash;
   if (options.expiresAt !== undefined) eventItem[ttlName] = options.expiresAt;
 
   const items: TableItem[] = [eventItem as TableItem];

@@ -25,6 +25,13 @@ export const LIMITS = {
   resourceIdsPerEvent: 200,
   /** IDs copied into each index item (the event item keeps all of them). */
   idsPerIndexItem: 20,
+  /**
+   * Instance and resource IDs (together) kept by a read-only or failed call (`readOnly` true, or an
+   * `errorCode`): anyone with any credentials can make denied calls naming a thousand IDs, and each
+   * kept ID is an index item. 20 is what one index item shows anyway; the event is marked
+   * `idsTruncated` when the call named more.
+   */
+  idsPerReadOnlyOrFailedCall: 20,
   /** Public key text given to the SSH key parser (an RSA-16384 key is about 2.8 KB). */
   publicKeyText: 16 * 1024,
   /** Lookup keys of one principal. */

@@ -12,7 +12,20 @@ export type OperationalMetric =
   | 'RecordsRead'
   | 'RecordsRejected'
   | 'EventsIndexed'
-  | 'SshKeyPushes';
+  | 'SshKeyPushes'
+  /**
+   * A record reuses the eventID of an indexed event with different content (forgery, or a corrupt
+   * copy): it is not written. Once per distinct conflicting record (eventID and content), when its
+   * conflict item is first recorded; published at once, like findings.
+   */
+  | 'EventConflicts'
+  /** An announced object of another bucket, or outside the trail's key prefix: not read, acknowledged. */
+  | 'ObjectsRefused'
+  /** Failed calls stored without index items: their file spent its item budget. */
+  | 'EventsOverBudget';
+
+/** Operational metrics published the moment they are counted (a later crash cannot lose them). */
+export const IMMEDIATE_METRICS: ReadonlySet<OperationalMetric> = new Set(['EventConflicts']);
 
 /** `SuspiciousSshKeys`: with dimension `Rule`, and the same metric with no dimension (all rules). */
 export const FINDING_METRIC = 'SuspiciousSshKeys';

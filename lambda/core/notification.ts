@@ -4,12 +4,13 @@ import {
   MessageFailedError,
   OutOfTimeError,
   type TrailwatchError,
+  UsageError,
 } from './errors';
 import { fileMarkerItem } from './file-markers';
 import { field, isObject, text } from './json';
 import type { MetricsSink } from './metrics';
 import { type FileStats, type IndexStore, processLogFile } from './pipeline';
-import { classifyKey, decodeEventKey, type KeyKind, skipReason } from './s3-key';
+import { classifyKey, decodeEventKey, type KeyKind, parseLogKey, skipReason } from './s3-key';
 import type { Settings } from './settings';
 import { checkCanStart, type TimeBudget } from './time-budget';
 
@@ -130,7 +131,64 @@ export interface Log {
   error(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
+/** Environment variables of the function naming its log bucket (set by the stack). */
+export const LOG_BUCKET_ENV = 'TRAILWATCH_LOG_BUCKET';
+/** The trail's S3 key prefix in front of `AWSLogs/` (optional; empty or unset: none). */
+export const LOG_KEY_PREFIX_ENV = 'TRAILWATCH_LOG_KEY_PREFIX';
+
+/** The one bucket (and key prefix) whose objects the function reads. */
+export interface LogLocation {
+  readonly bucket: string;
+  /** What comes before `AWSLogs/` in every log key: '' or a prefix ending in `/`. */
+  readonly keyPrefix: string;
+}
+
+/**
+ * The log location from the environment.
+ * @throws UsageError when the bucket is not set, or the prefix is not a key prefix
+ */
+export function logLocationFromEnv(env: Readonly<Record<string, string | undefined>>): LogLocation {
+  const bucket = env[LOG_BUCKET_ENV]?.trim() ?? '';
+  if (bucket === '')
+    throw new UsageError(
+      'is not set: the function reads the objects of its log bucket only, and must be told its name',
+      LOG_BUCKET_ENV,
+    );
+  return { bucket, keyPrefix: normalizeKeyPrefix(env[LOG_KEY_PREFIX_ENV] ?? '', LOG_KEY_PREFIX_ENV) };
+}
+
+/**
+ * A trail's key prefix as it appears in keys: '' or `prefix/` (CloudTrail's S3KeyPrefix is given
+ * without the slash it puts after it). @throws UsageError
+ */
+export function normalizeKeyPrefix(value: string, name: string): string {
+  const p = value.trim();
+  if (p === '') return '';
+  if (p.startsWith('/') || p.length > 200)
+    throw new UsageError(
+      `expected the trail's key prefix in front of AWSLogs/ (like 'my-org-trail', at most 200 characters), got '${value}'`,
+      name,
+    );
+  return p.endsWith('/') ? p : `${p}/`;
+}
+
+/** Why an announced object is not the function's to read, or undefined when it is. */
+export function refusalReason(object: AnnouncedObject, location: LogLocation): string | undefined {
+  if (object.bucket !== location.bucket)
+    return `bucket ${JSON.stringify(object.bucket.slice(0, 80))} is not the log bucket ${location.bucket}`;
+  // a log key's prefix is exactly the trail's: nothing else is the function's to read
+  const parts = parseLogKey(object.key);
+  if (!object.key.startsWith(location.keyPrefix) || (parts && parts.prefix !== location.keyPrefix))
+    return `key outside the log key prefix ${JSON.stringify(location.keyPrefix)}`;
+  return undefined;
+}
+
 export interface NotificationDeps {
+  /**
+   * The bucket (and key prefix) of the trail's log files: objects of other buckets, or outside the
+   * prefix, are refused (logged, counted in `ObjectsRefused`, acknowledged), never read.
+   */
+  readonly logLocation: LogLocation;
   readonly reader: ObjectReader;
   readonly store: IndexStore;
   readonly settings: Settings;
@@ -144,14 +202,17 @@ export interface NotificationDeps {
 
 export interface ObjectOutcome {
   readonly object: AnnouncedObject;
-  readonly kind: KeyKind;
+  /** `refused`: not in the log bucket or under its prefix. */
+  readonly kind: KeyKind | 'refused';
   readonly stats?: FileStats;
   readonly error?: TrailwatchError;
 }
 
 /**
- * Processes one message: every announced log file is read and indexed; digests, Insights files,
- * folder markers and other keys are skipped; a test event is acknowledged.
+ * Processes one message: every announced log file is read and indexed; objects of other buckets or
+ * outside the trail's key prefix are refused; digests, Insights files, folder markers, keys that
+ * are not CloudTrail log files (AWS Config's) and other keys are skipped; a test event is
+ * acknowledged. Refused and skipped objects are never read, and do not fail the message.
  * @throws MessageFailedError naming every file that failed, after the others were processed, so
  *   that the message is redelivered (and, after its retries, lands in the dead-letter queue).
  */
@@ -163,8 +224,16 @@ export async function processNotification(body: string, deps: NotificationDeps):
   }
   const outcomes: ObjectOutcome[] = [];
   for (const object of notification.objects) {
-    const kind = classifyKey(object.key, object.size);
     const source = `s3://${object.bucket}/${object.key}`;
+    const refused = refusalReason(object, deps.logLocation);
+    if (refused !== undefined) {
+      // whoever may send to the queue cannot make the function read anything else
+      deps.metrics?.count('ObjectsRefused', 1);
+      deps.log?.warn('object refused', { source: source.slice(0, 2048), reason: refused });
+      outcomes.push({ object, kind: 'refused' });
+      continue;
+    }
+    const kind = classifyKey(object.key, object.size);
     if (kind !== 'log') {
       deps.log?.info('skipped', { source, reason: skipReason(kind) });
       outcomes.push({ object, kind });
@@ -215,7 +284,14 @@ async function markDone(deps: NotificationDeps, object: AnnouncedObject, stats: 
 
 function logStats(log: Log | undefined, stats: FileStats): void {
   if (!log) return;
-  const { rejections, error, ...counts } = stats;
+  const { rejections, conflictReports, error, ...counts } = stats;
+  // both files of each conflict: this one (`source`) and the one of the indexed record
+  if (stats.conflicts > 0)
+    log.warn('records reuse the eventID of indexed events with other content: not indexed', {
+      source: stats.source,
+      conflicts: stats.conflicts,
+      conflictReports,
+    });
   if (error instanceof OutOfTimeError) log.warn('file deferred', { ...counts, error: error.describe() });
   else if (error) log.error('file failed', { ...counts, error: error.describe(), rejections });
   else if (stats.rejected > 0) log.warn('file indexed with rejected records', { ...counts, rejections });

@@ -2,13 +2,18 @@ import { InvalidS3KeyError, UsageError } from './errors';
 
 /**
  * What a key in a CloudTrail bucket holds:
- * - `log`: a CloudTrail log file (`….json.gz`), to be indexed;
+ * - `log`: a CloudTrail log file,
+ *   `[prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz`, to be indexed;
  * - `digest`: a log file integrity digest (`CloudTrail-Digest/`), skipped;
  * - `insight`: a CloudTrail Insights file (`CloudTrail-Insight/`), skipped;
  * - `folder`: a folder marker (key ending in `/`, or a zero-byte object), skipped;
- * - `other`: anything else (not `.json.gz`), skipped.
+ * - `other`: anything else that is not `.json.gz`, skipped;
+ * - `not-cloudtrail`: a `.json.gz` outside CloudTrail's layout (AWS Config writes
+ *   `AWSLogs/<account>/Config/…json.gz` beside the trail's files, and a notification filter cannot
+ *   tell them apart), skipped: never read (the function may not read it), never retried.
+ * Local files are not classified by name: `ingest` reads any file it is given.
  */
-export type KeyKind = 'log' | 'digest' | 'insight' | 'folder' | 'other';
+export type KeyKind = 'log' | 'digest' | 'insight' | 'folder' | 'other' | 'not-cloudtrail';
 
 /**
  * Decodes an object key as S3 event notifications carry it: URL-encoded, with `+` for a space.
@@ -30,7 +35,7 @@ export function classifyKey(key: string, size?: number): KeyKind {
   if (/(^|\/)CloudTrail-Digest\//.test(key)) return 'digest';
   if (/(^|\/)CloudTrail-Insight\//.test(key)) return 'insight';
   if (!/\.json\.gz$/i.test(key)) return 'other';
-  return 'log';
+  return parseLogKey(key) ? 'log' : 'not-cloudtrail';
 }
 
 /** A human reason for skipping a key of the given kind. */
@@ -44,6 +49,8 @@ export function skipReason(kind: Exclude<KeyKind, 'log'>): string {
       return 'folder marker or empty object';
     case 'other':
       return 'not a .json.gz log file';
+    case 'not-cloudtrail':
+      return 'not a CloudTrail log file key ([prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz)';
   }
 }
 

@@ -115,9 +115,10 @@ export async function* findLogObjects(
   }
 
   function selected(key: string, size: number): boolean {
+    // only CloudTrail log file keys: AWS Config's `AWSLogs/<account>/Config/…json.gz` are not
     if (classifyKey(key, size) !== 'log') return false;
     const parts = parseLogKey(key);
-    if (!parts) return unbounded && !accounts && !regions;
+    if (!parts) return false;
     if (accounts && !accounts.has(parts.accountId)) return false;
     if (regions && !regions.has(parts.region)) return false;
     if (range.from !== undefined && parts.date < range.from) return false;

@@ -9,6 +9,14 @@ export interface Settings {
   readonly includeReadOnly: boolean;
   /** Days items are kept after they are written; 0 keeps them forever. @default 365 */
   readonly retentionDays: number;
+  /**
+   * Index items a log file may make for its failed calls (an `errorCode`: denied calls cost nothing to
+   * make, and need no permission). SSH key pushes and successful calls are not counted, and always
+   * indexed. Beyond it, a failed call keeps its event
+   * item (`trailwatch event ID` shows it) but gets no index items; the file counts them in
+   * `overBudget` (metric `EventsOverBudget`). @default 20000
+   */
+  readonly fileItemBudget: number;
   /** Settings of the suspicious SSH key rules. */
   readonly detection: DetectionSettings;
 }
@@ -16,6 +24,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   includeReadOnly: false,
   retentionDays: 365,
+  fileItemBudget: 20_000,
   detection: DEFAULT_DETECTION,
 };
 
@@ -23,6 +32,7 @@ export const DEFAULT_SETTINGS: Settings = {
 export const SETTINGS_ENV = {
   includeReadOnly: 'TRAILWATCH_INCLUDE_READ_ONLY',
   retentionDays: 'TRAILWATCH_RETENTION_DAYS',
+  fileItemBudget: 'TRAILWATCH_FILE_ITEM_BUDGET',
   allowedSshCidrs: 'TRAILWATCH_ALLOWED_SSH_CIDRS',
   privilegedOsUsers: 'TRAILWATCH_PRIVILEGED_OS_USERS',
   multiInstanceWindowMinutes: 'TRAILWATCH_MULTI_INSTANCE_WINDOW_MINUTES',
@@ -39,6 +49,11 @@ export function parseBoolean(value: string, name: string): boolean {
 
 export function parseRetentionDays(value: string | number, name: string): number {
   return parseWholeNumber(value, name, 0, 36_500, 'a whole number of days from 0 (keep forever) to 36500');
+}
+
+/** The per-file item budget of failed calls. */
+export function parseFileItemBudget(value: string | number, name: string): number {
+  return parseWholeNumber(value, name, 0, 10_000_000, 'a whole number of index items from 0 to 10000000');
 }
 
 export function parseWholeNumber(
@@ -127,6 +142,7 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
   };
   const ro = get(SETTINGS_ENV.includeReadOnly);
   const days = get(SETTINGS_ENV.retentionDays);
+  const budget = get(SETTINGS_ENV.fileItemBudget);
   const detection = detectionSettings(
     {
       ...entry('allowedSshCidrs', get(SETTINGS_ENV.allowedSshCidrs)),
@@ -144,6 +160,10 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
       days === undefined
         ? DEFAULT_SETTINGS.retentionDays
         : parseRetentionDays(days, SETTINGS_ENV.retentionDays),
+    fileItemBudget:
+      budget === undefined
+        ? DEFAULT_SETTINGS.fileItemBudget
+        : parseFileItemBudget(budget, SETTINGS_ENV.fileItemBudget),
     detection,
   };
 }

@@ -16,6 +16,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConflictItem } from '../core/conflicts';
 import { StoreUnavailableError, StoreWriteError } from '../core/errors';
 import { EVENT_SK, keys, sortKeyRange, type TableItem } from '../core/items';
 import type { IndexStore } from '../core/pipeline';
@@ -25,6 +26,8 @@ import { TABLE_SCHEMA } from '../core/table-schema';
  * The one module that talks to DynamoDB. Writes go in batches of 25 with bounded concurrency; items a
  * batch leaves unprocessed are retried with exponential backoff and full jitter, a bounded number of
  * times, then the write fails with StoreWriteError (never a silent drop). Reads are `Query` only.
+ * Nothing is ever deleted: BatchWriteItem requests carry PutRequests only, and no DeleteItem is sent
+ * (the function's grant includes BatchWriteItem, which would allow deletes; test/integration/no-delete).
  */
 
 export interface EventStoreOptions {
@@ -75,6 +78,8 @@ export interface WriteMetrics {
 }
 
 const BATCH_SIZE = 25;
+/** Conflict items `getEventWithConflicts` reads. */
+const MAX_CONFLICTS_READ = 100;
 
 /** Errors worth another attempt (throttling, server side, network); others fail at once. */
 function isRetryable(error: unknown): boolean {
@@ -248,6 +253,57 @@ export class EventStore implements IndexStore {
     }
   }
 
+  /**
+   * Writes an item unless one with its key exists (`attribute_not_exists(pk)`); otherwise returns the
+   * existing item, read strongly consistent. A write that took effect but whose answer was lost is
+   * retried, fails its condition and finds its own item: the caller compares contents (an event
+   * item's `recordHash`), so a retry is never mistaken for another writer.
+   * (ReturnValuesOnConditionCheckFailure would spare the read on DynamoDB, but the document client
+   * does not unmarshall the item it returns and dynalite ignores it: one read per failed condition,
+   * i.e. per event of a redelivered file, half a read unit each.)
+   */
+  async createItem(
+    item: TableItem,
+  ): Promise<
+    { readonly created: true } | { readonly created: false; readonly existing: Record<string, unknown> }
+  > {
+    // the existing item can vanish between the failed condition and the read (its TTL ran out and
+    // DynamoDB deleted it): then the write is tried again
+    for (let round = 1; ; round++) {
+      try {
+        await this.withRetries(
+          'PutItem',
+          () =>
+            this.client.send(
+              new PutCommand({
+                TableName: this.tableName,
+                Item: item,
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey },
+              }),
+            ),
+          // worded as a batch's: an event's first item is written alone
+          (error, attempts) =>
+            isConditionFailure(error)
+              ? (error as Error)
+              : this.writeError(
+                  attempts > 1
+                    ? `gave up writing 1 item(s) after ${attempts} attempts: ${describe(error)}`
+                    : `PutItem failed: ${describe(error)}`,
+                  error,
+                ),
+        );
+        return { created: true };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const existing = await this.readItem(item.pk, item.sk);
+        if (existing) return { created: false, existing };
+        if (round >= 3)
+          throw this.writeError(`PutItem of ${item.pk}: its condition failed, yet no item is there`, error);
+      }
+    }
+  }
+
   /** One item by its key, strongly consistent (a Query: the store reads with Query only). */
   private async readItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
     const out = await this.withRetries('Query', () =>
@@ -362,8 +418,25 @@ export class EventStore implements IndexStore {
 
   /** The event item of an eventID, or undefined. */
   async getEvent(eventID: string): Promise<Record<string, unknown> | undefined> {
-    const { items } = await this.query(keys.event(eventID), { limit: 100, wholePartition: true });
-    return items.find((i) => i[TABLE_SCHEMA.sortKey] === EVENT_SK);
+    return (await this.getEventWithConflicts(eventID)).event;
+  }
+
+  /**
+   * The event item of an eventID and the conflict items of the records that reused its eventID
+   * with other content (at most `MAX_CONFLICTS_READ`, the newest hashes first).
+   */
+  async getEventWithConflicts(eventID: string): Promise<{
+    event?: Record<string, unknown>;
+    conflicts: Record<string, unknown>[];
+    moreConflicts: boolean;
+  }> {
+    const { items, more } = await this.query(keys.event(eventID), {
+      limit: MAX_CONFLICTS_READ + 1,
+      wholePartition: true,
+    });
+    const event = items.find((i) => i[TABLE_SCHEMA.sortKey] === EVENT_SK);
+    const conflicts = items.filter(isConflictItem);
+    return { ...(event ? { event } : {}), conflicts, moreConflicts: more };
   }
 
   private readError(error: unknown, attempts = 1): StoreUnavailableError {

@@ -137,6 +137,7 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
           AWS_ACCESS_KEY_ID: 'testing',
           AWS_SECRET_ACCESS_KEY: 'testing',
           TABLE_NAME: outputs.TableName as string,
+          TRAILWATCH_LOG_BUCKET: outputs.BucketName as string,
         });
         return (await invoke(handler, event)).response;
       } finally {

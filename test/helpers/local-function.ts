@@ -25,7 +25,8 @@ export interface LocalFunction {
 
 /**
  * The ingest function as deployed, but local: its table on dynalite, its bucket(s) on s3rver, its
- * environment variables set as the stack sets them (plus `env`).
+ * environment variables set as the stack sets them (plus `env`). Its log bucket is the first of
+ * `buckets` (the others are buckets it must not read).
  */
 export async function startLocalFunction(
   buckets: string[],
@@ -37,6 +38,7 @@ export async function startLocalFunction(
   const store = await storeAt(dynamo.endpoint);
   const handler = loadHandler({
     TABLE_NAME: store.tableName,
+    TRAILWATCH_LOG_BUCKET: buckets[0] ?? '',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',

@@ -29,6 +29,17 @@ export class MemoryStore implements IndexStore {
     return true;
   }
 
+  async createItem(
+    item: TableItem,
+  ): Promise<
+    { readonly created: true } | { readonly created: false; readonly existing: Record<string, unknown> }
+  > {
+    const existing = this.items.get(MemoryStore.key(item.pk, item.sk));
+    if (existing) return { created: false, existing: structuredClone(existing) };
+    await this.write([item]);
+    return { created: true };
+  }
+
   async addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void> {
     const item = this.items.get(MemoryStore.key(pk, sk));
     if (!item) return;

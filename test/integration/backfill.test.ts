@@ -456,6 +456,8 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
         const store = await newStore();
         const handler = loadHandler({
           TABLE_NAME: store.tableName,
+          TRAILWATCH_LOG_BUCKET: ORGB,
+          TRAILWATCH_LOG_KEY_PREFIX: 'trails',
           AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         });
         for (let i = 0; i < bodies.length; i += 10) {

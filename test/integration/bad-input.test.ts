@@ -22,6 +22,8 @@ import type { LocalS3 } from '../helpers/s3rver';
  * - `salvaged`: the message succeeds, the valid records are indexed, the others are counted in
  *   RecordsRejected and logged with the file and the reason;
  * - `skipped` / `acknowledged`: the message succeeds and nothing is written;
+ * - `refused`: an object not in the function's log bucket: the message succeeds, the object is not
+ *   read, a warning names it and `ObjectsRefused` counts it;
  * - `failed`: the message is reported in `batchItemFailures` (SQS redelivers it and, after its
  *   retries, dead-letters it: see the deploy rehearsal) and an error log names the file and the reason.
  * In every case the good message of the batch is indexed.
@@ -52,6 +54,7 @@ type Outcome =
   | { kind: 'salvaged'; instances: string[]; rejected: number; reason: RegExp }
   | { kind: 'skipped'; reason: RegExp }
   | { kind: 'acknowledged' }
+  | { kind: 'refused'; reason: RegExp }
   | { kind: 'failed'; error: RegExp; salvaged?: string[] };
 
 interface Case {
@@ -295,9 +298,9 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'an object in a bucket that does not exist',
+    name: 'an object in another bucket (one that does not even exist): refused, not read',
     setup: () => ({ body: s3Notification('no-such-bucket', { key: logKey('nb') }) }),
-    outcome: { kind: 'failed', error: new RegExp(`s3://no-such-bucket/${DAY}.*_nb\\.json\\.gz: `) },
+    outcome: { kind: 'refused', reason: /^bucket "no-such-bucket" is not the log bucket trail-bucket$/ },
   },
   {
     name: 'an SQS body that is not an S3 event',
@@ -408,6 +411,14 @@ describe('bad-input matrix: the real handler on dynalite and s3rver', () => {
       case 'acknowledged':
         expect(failed).toEqual([]);
         expect(errors).toEqual([]);
+        break;
+      case 'refused':
+        expect(failed).toEqual([]);
+        expect(errors).toEqual([]);
+        expect(
+          logs.find((l) => l.message === 'object refused' && o.reason.test(String(l.reason))),
+        ).toBeDefined();
+        expect(metricSum(emf, 'ObjectsRefused')).toBe(1);
         break;
     }
   });

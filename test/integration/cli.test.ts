@@ -53,11 +53,19 @@ describe('trailwatch CLI on the embedded store', () => {
 
   it('ingests directories recursively and prints a JSON summary', async () => {
     const r = await cli(['ingest', CLOUDTRAIL, dir, '--json', '--db', db]);
-    expect(r.code).toBe(1); // the Panther fixtures hold records without a usable eventTime
+    // the Panther fixtures hold records without a usable eventTime, and test records that reuse
+    // eventIDs with other content (conflicts)
+    expect(r.code).toBe(1);
     expect(
       r.err
         .split('\n')
-        .every((l) => /ec2-records-one-per-line\.json: record #\d+ rejected: missing eventTime$/.test(l)),
+        .every(
+          (l) =>
+            /ec2-records-one-per-line\.json: record #\d+ rejected: missing eventTime$/.test(l) ||
+            /panther\/[^/]+\.json: (record #\d+ conflicts with the indexed event \S+ \(from file:\/\/\/.*\): same eventID, other content; not indexed \(see: trailwatch event \S+\)|… and \d+ more conflicting record\(s\))$/.test(
+              l,
+            ),
+        ),
     ).toBe(true);
     const [summary] = r.json();
     expect(summary).toMatchObject({ files: 14, filesFailed: 0 });
@@ -75,6 +83,7 @@ describe('trailwatch CLI on the embedded store', () => {
     expect(summary?.indexed).toBeGreaterThan(100);
     expect(summary?.duplicates).toBeGreaterThan(0); // the Invictus file is there gzipped and not
     expect(summary?.rejected).toBeGreaterThan(0);
+    expect(summary?.conflicts).toBeGreaterThan(0);
   });
 
   it('names each rejected record on stderr, with the file and the reason', async () => {

@@ -162,6 +162,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      TRAILWATCH_LOG_BUCKET: BUCKET,
       POWERTOOLS_LOG_LEVEL: 'WARN',
     });
     for (const [k, records] of files.entries()) {

@@ -130,6 +130,7 @@ describe('running out of time', () => {
     const store = new MemoryStore();
     await expect(
       processNotification(notification(key(1), key(2)), {
+        logLocation: { bucket: 'b', keyPrefix: '' },
         reader: r,
         store,
         settings: DEFAULT_SETTINGS,
