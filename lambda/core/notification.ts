@@ -16,7 +16,8 @@ import { checkCanStart, type TimeBudget } from './time-budget';
 
 /**
  * One SQS message announcing delivered log files, from S3 event notifications (what the stack sets
- * up), the same wrapped in SNS, or CloudTrail's own SNS notification (`s3Bucket`, `s3ObjectKey[]`).
+ * up for its own bucket), S3's events through EventBridge (what it sets up for an existing bucket),
+ * the same wrapped in SNS, or CloudTrail's own SNS notification (`s3Bucket`, `s3ObjectKey[]`).
  */
 
 export interface AnnouncedObject {
@@ -69,6 +70,10 @@ export function parseNotification(body: string): Notification {
     return { kind: 'objects', objects };
   }
 
+  // S3's event through EventBridge (an existing bucket): one object, its key not URL-encoded
+  if (field(message, 'source') === 'aws.s3' && isObject(field(message, 'detail')))
+    return { kind: 'objects', objects: eventBridgeObjects(message) };
+
   // CloudTrail's SNS notification of a delivered file
   const ctBucket = text(message, 's3Bucket');
   const ctKeys = field(message, 's3ObjectKey');
@@ -84,6 +89,22 @@ export function parseNotification(body: string): Notification {
   throw new InvalidMessageError(
     isObject(message) ? 'message is not an S3 event notification' : 'message body is not a JSON object',
   );
+}
+
+/**
+ * The object of an S3 event delivered by EventBridge (`source: aws.s3`): `Object Created` names one;
+ * other S3 events (deletions, restores, ACL changes) announce nothing to index.
+ * @throws InvalidMessageError when an `Object Created` event lacks the bucket name or object key
+ */
+function eventBridgeObjects(message: unknown): AnnouncedObject[] {
+  if (field(message, 'detail-type') !== 'Object Created') return [];
+  const detail = field(message, 'detail');
+  const bucket = text(field(detail, 'bucket'), 'name');
+  const key = field(field(detail, 'object'), 'key');
+  if (!bucket || typeof key !== 'string' || key === '')
+    throw new InvalidMessageError('EventBridge S3 event without bucket name or object key');
+  const size = field(field(detail, 'object'), 'size');
+  return [{ bucket, key, ...(typeof size === 'number' ? { size } : {}) }];
 }
 
 /** A key as S3 event notifications write it: URL-encoded, `/` kept, a space as `+`. */

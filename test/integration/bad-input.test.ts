@@ -80,6 +80,8 @@ const i = {
   two: instance(),
   sns: instance(),
   ctSns: instance(),
+  eventBridge: instance(),
+  eventBridgeDeleted: instance(),
   proto: instance(),
 };
 
@@ -343,7 +345,45 @@ const CASES: Case[] = [
     }),
     outcome: { kind: 'indexed', instances: [i.ctSns] },
   },
+  {
+    name: "S3's Object Created event through EventBridge (an existing bucket; the key is not URL-encoded)",
+    setup: () => ({
+      objects: { [logKey('eb created')]: logFile([stop(i.eventBridge)]) },
+      body: eventBridgeEvent('Object Created', BUCKET, logKey('eb created')),
+    }),
+    outcome: { kind: 'indexed', instances: [i.eventBridge] },
+  },
+  {
+    name: "S3's Object Deleted event through EventBridge: nothing to index, acknowledged",
+    setup: () => ({
+      objects: { [logKey('eb-deleted')]: logFile([stop(i.eventBridgeDeleted)]) },
+      body: eventBridgeEvent('Object Deleted', BUCKET, logKey('eb-deleted')),
+    }),
+    outcome: { kind: 'acknowledged' },
+  },
 ];
+
+/** The event S3 sends to EventBridge, as the stack's rule forwards it to the queue (no transformer). */
+function eventBridgeEvent(detailType: string, bucket: string, key: string): string {
+  return JSON.stringify({
+    version: '0',
+    id: '17793124-05d4-b198-2fde-7ededc63b103',
+    'detail-type': detailType,
+    source: 'aws.s3',
+    account: '111122223333',
+    time: '2025-03-01T10:05:00Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key, size: 1024, etag: 'b1946ac92492d2347c6235b4d2611184', sequencer: '00617F08299329D189' },
+      'request-id': 'N4N7GDK58NMKJ12R',
+      requester: 'cloudtrail.amazonaws.com',
+      reason: 'PutObject',
+    },
+  });
+}
 
 describe('bad-input matrix: the real handler on dynalite and s3rver', () => {
   let fn: LocalFunction;
