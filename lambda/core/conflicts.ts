@@ -152,6 +152,8 @@ export function itemToConflict(item: Readonly<Record<string, unknown>>): EventCo
   return out as unknown as EventConflict;
 }
 
+const CREATED: EventWrite = { kind: 'created' };
+
 /**
  * Writes an event item unless its eventID is taken. A copy of the same record is `identical` (its
  * TTL is the stored one, so that the event's index items expire with it); another record is a
@@ -165,7 +167,7 @@ export async function writeEventItem(
   expiresAt?: number,
 ): Promise<EventWrite> {
   const outcome = await store.createItem(eventItem);
-  if (outcome.created) return { kind: 'created' };
+  if (outcome.created) return CREATED;
   const { existing } = outcome;
   if (sameRecord(existing, eventItem)) {
     const ttl = existing[TABLE_SCHEMA.timeToLiveAttribute];

@@ -292,9 +292,9 @@ export async function processLogFile(
     index: number,
     indexed: boolean,
   ): void => {
-    const [eventItem, ...indexItems] = items as [TableItem, ...TableItem[]];
-    const write = writeEventItem(store, eventItem, event, now(), expiresAt).then(
+    const write: Promise<void> = writeEventItem(store, items[0] as TableItem, event, now(), expiresAt).then(
       (w) => {
+        eventWrites.delete(write);
         if (w.kind === 'conflict') {
           countConflict(stats, metrics, index, w);
           return;
@@ -302,14 +302,15 @@ export async function processLogFile(
         stats.indexed++;
         if (w.kind === 'created') stats.items++;
         if (!indexed) stats.overBudget++;
-        else buffer.push(...(w.kind === 'identical' ? withTtl(indexItems, w.expiresAt) : indexItems));
+        else if (w.kind === 'identical') buffer.push(...withTtl(items.slice(1), w.expiresAt));
+        else for (let i = 1; i < items.length; i++) buffer.push(items[i] as TableItem);
       },
       (error: unknown) => {
+        eventWrites.delete(write);
         writeError ??= error;
       },
     );
     eventWrites.add(write);
-    void write.then(() => eventWrites.delete(write));
   };
 
   const flush = async (): Promise<void> => {
@@ -419,10 +420,11 @@ export async function processLogFile(
           if (pushes.length >= PUSH_SLICE) await detectSlice();
           continue;
         }
-        const items = buildItems(event, timeMs, {
-          ...(expiresAt !== undefined ? { expiresAt } : {}),
-          recordHash: hash,
-        });
+        const items = buildItems(
+          event,
+          timeMs,
+          expiresAt === undefined ? { recordHash: hash } : { expiresAt, recordHash: hash },
+        );
         // failed calls: index items within the file's budget, then event items only
         let indexed = true;
         if (event.errorCode !== undefined) {
