@@ -85,6 +85,7 @@ export class Monitoring extends Construct {
   readonly deadLetterAlarm: Alarm;
   readonly errorAlarm: Alarm;
   readonly noLogFilesAlarm: Alarm;
+  readonly conflictAlarm: Alarm;
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -182,7 +183,18 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.BREACHING,
     });
-    for (const a of [this.deadLetterAlarm, this.errorAlarm, this.noLogFilesAlarm]) a.addAlarmAction(notify);
+    this.conflictAlarm = new Alarm(this, 'EventConflicts', {
+      alarmName: 'trailwatch event conflicts',
+      alarmDescription:
+        'A log record reused the eventID of an indexed event with different content (a forged or corrupt log file); it was not written. The function log names both files (search for "reuse the eventID"); trailwatch event <eventID> --table <TableName> shows it.',
+      metric: metric('EventConflicts', five),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const a of [this.deadLetterAlarm, this.errorAlarm, this.noLogFilesAlarm, this.conflictAlarm])
+      a.addAlarmAction(notify);
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
     const graph = (title: string, left: IMetric[], right: IMetric[] = []): GraphWidget =>
@@ -212,11 +224,11 @@ export class Monitoring extends Construct {
         metric('FilesFailed', five),
         metric('FilesDeferred', five),
       ]),
-      graph('Records', [
-        metric('RecordsRead', five),
-        metric('EventsIndexed', five),
-        metric('RecordsRejected', five),
-      ]),
+      graph(
+        'Records',
+        [metric('RecordsRead', five), metric('EventsIndexed', five), metric('RecordsRejected', five)],
+        [metric('EventConflicts', five), metric('EventsOverBudget', five), metric('ObjectsRefused', five)],
+      ),
     );
     this.dashboard.addWidgets(
       graph(

@@ -313,7 +313,7 @@ describe('the stack, default settings (a new trail and bucket)', () => {
     }
   });
 
-  it('raises the operational alarms: dead letters, function errors, no log file processed', () => {
+  it('raises the operational alarms: dead letters, function errors, no log file processed, event conflicts', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
@@ -338,7 +338,18 @@ describe('the stack, default settings (a new trail and bucket)', () => {
       TreatMissingData: 'breaching',
       AlarmActions: [{ Ref: topicId }],
     });
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(RULE_IDS.length + 3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'trailwatch event conflicts',
+      Namespace: 'Trailwatch',
+      MetricName: 'EventConflicts',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(RULE_IDS.length + 4);
   });
 
   it('notifies one KMS-encrypted, TLS-only topic that CloudWatch may publish to, and shows a dashboard', () => {
