@@ -19,12 +19,13 @@ import * as crypto from 'node:crypto';
  */
 export function recordHash(record: unknown): string {
   const text = JSON.stringify(record) ?? 'null';
-  // the one-shot form where there is one (Node.js 20.12+; the Lambda's 22 has it)
+  // the one-shot form where there is one (Node.js 20.12+; the Lambda's 22 has it); 12 bytes encoded
+  // on their own, so the 16 characters kept are a string of their own (not a slice that would keep
+  // the whole digest alive in a run's map of eventIDs)
   const digest = oneShot
-    ? oneShot('sha256', text, 'base64url')
-    : crypto.createHash('sha256').update(text).digest('base64url');
-  return digest.slice(0, 16);
+    ? oneShot('sha256', text, 'buffer')
+    : crypto.createHash('sha256').update(text).digest();
+  return digest.subarray(0, 12).toString('base64url');
 }
 
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string })
-  .hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
