@@ -1,12 +1,11 @@
-import { CfnOutput, Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { SETTINGS_ENV } from '../lambda/core/settings';
 import { EventTable } from './constructs/event-table';
 import { IngestFunction } from './constructs/ingest-function';
 import { IngestQueue } from './constructs/ingest-queue';
 import { Monitoring } from './constructs/monitoring';
 import { TrailLogs } from './constructs/trail-logs';
-import { CONTEXT, KMS_KEY_ARN, readSettings, SettingsError, type TrailwatchSettings } from './settings';
+import { checkLogsKeyRegion, functionEnvironment, readSettings, type TrailwatchSettings } from './settings';
 
 export interface TrailwatchStackProps extends StackProps {
   /**
@@ -24,13 +23,7 @@ export class TrailwatchStack extends Stack {
   constructor(scope: Construct, id: string, props: TrailwatchStackProps = {}) {
     super(scope, id, props);
     const settings = props.settings ?? readSettings(this.node);
-    const keyRegion = settings.logsKmsKeyArn ? KMS_KEY_ARN.exec(settings.logsKmsKeyArn)?.[1] : undefined;
-    if (keyRegion !== undefined && !Token.isUnresolved(this.region) && keyRegion !== this.region) {
-      throw new SettingsError(
-        CONTEXT.logsKmsKeyArn,
-        `the key is in ${keyRegion} but the stack and its bucket are in ${this.region}; S3 encrypts only with a key of its own region`,
-      );
-    }
+    checkLogsKeyRegion(settings, this.region);
 
     const logs = new TrailLogs(this, 'TrailLogs', {
       ...(settings.existingBucketName ? { existingBucketName: settings.existingBucketName } : {}),
@@ -38,7 +31,9 @@ export class TrailwatchStack extends Stack {
       ...(settings.organizationId ? { organizationId: settings.organizationId } : {}),
       ebsDataEvents: settings.ebsDataEvents,
       logWriterPrincipalArns: settings.logWriterPrincipalArns,
-      ...(settings.objectLock ? { objectLock: settings.objectLock } : {}),
+      ...(settings.objectLockMode
+        ? { objectLock: { mode: settings.objectLockMode, days: settings.objectLockDays } }
+        : {}),
       ...(settings.logsKmsKeyArn ? { logsKmsKeyArn: settings.logsKmsKeyArn } : {}),
       createLogsKmsKey: settings.createLogsKmsKey,
       ...(settings.managementAccountId ? { managementAccountId: settings.managementAccountId } : {}),
@@ -60,14 +55,7 @@ export class TrailwatchStack extends Stack {
       table: events.table,
       timeout,
       maxConcurrency: settings.maxConcurrency,
-      environment: {
-        [SETTINGS_ENV.includeReadOnly]: String(settings.includeReadOnly),
-        [SETTINGS_ENV.retentionDays]: String(settings.retentionDays),
-        [SETTINGS_ENV.allowedSshCidrs]: settings.allowedSshCidrs.join(','),
-        ...(settings.privilegedOsUsers
-          ? { [SETTINGS_ENV.privilegedOsUsers]: settings.privilegedOsUsers.join(',') }
-          : {}),
-      },
+      environment: functionEnvironment(settings),
     });
     const monitoring = new Monitoring(this, 'Monitoring', {
       function: fn.function,

@@ -14,13 +14,7 @@ import { addCounters, type Counters, emptyCounters, type FileStats } from '../..
 import { isRuleId, RULE_IDS, type RuleId } from '../../lambda/core/rules';
 import { parseS3Url } from '../../lambda/core/s3-key';
 import type { LayoutFilter } from '../../lambda/core/s3-layout';
-import {
-  DEFAULT_SETTINGS,
-  detectionSettings,
-  parseRetentionDays,
-  type Settings,
-  settingsFromEnv,
-} from '../../lambda/core/settings';
+import type { Settings } from '../../lambda/core/settings';
 import { parseSince, parseUntil } from '../../lambda/core/time';
 import { backfill } from './backfill';
 import { discoverFiles, ingestFiles } from './ingest';
@@ -36,6 +30,7 @@ import {
   renderRecord,
   renderTable,
 } from './output';
+import { addSettingsOptions, type SettingsFlags, settingsFromFlags } from './settings-options';
 import { type OpenedStore, openStore, type StoreSelection } from './store';
 
 /** Where a command writes. Injected so tests can run the CLI in-process. */
@@ -100,37 +95,6 @@ function addRangeOptions(cmd: Command): Command {
     .option('--until <when>', 'only events at or before this ISO time')
     .option('--limit <n>', `at most this many results (default ${DEFAULT_LIMIT})`)
     .option('--json', 'print one JSON object per line (NDJSON)');
-}
-
-/** The pipeline's settings as options (ingest, backfill); the environment gives the defaults. */
-function addSettingsOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--include-read-only',
-      `also index successful read-only calls (default ${DEFAULT_SETTINGS.includeReadOnly}; env TRAILWATCH_INCLUDE_READ_ONLY)`,
-    )
-    .option(
-      '--retention-days <n>',
-      `days items are kept, 0 = forever (default ${DEFAULT_SETTINGS.retentionDays}; env TRAILWATCH_RETENTION_DAYS)`,
-    )
-    .option(
-      '--create-table',
-      'with --table: create the table if it does not exist (for local DynamoDB endpoints)',
-    )
-    .option(
-      '--allowed-ssh-cidrs <cidrs>',
-      'comma-separated networks SSH key pushes may come from (ssh-source-ip; off when empty)',
-    )
-    .option('--privileged-os-users <users>', "comma-separated OS users of ssh-root-os-user (default 'root')")
-    .option('--multi-instance-window <minutes>', 'window of ssh-key-multi-instance (default 60)')
-    .option(
-      '--multi-instance-threshold <n>',
-      'distinct instances that make ssh-key-multi-instance fire (default 2)',
-    )
-    .option(
-      '--multi-principal-threshold <n>',
-      'distinct principals that make ssh-key-multi-principal fire (default 2)',
-    );
 }
 
 /** Collects a repeatable, comma-separated option. */
@@ -220,48 +184,9 @@ async function withStore<T>(flags: StoreFlags, io: Io, fn: (opened: OpenedStore)
 
 /* ---------------------------------------------------------------- ingest */
 
-interface SettingsFlags {
-  includeReadOnly?: boolean;
-  retentionDays?: string;
-  createTable?: boolean;
-  allowedSshCidrs?: string;
-  privilegedOsUsers?: string;
-  multiInstanceWindow?: string;
-  multiInstanceThreshold?: string;
-  multiPrincipalThreshold?: string;
-}
-
 interface IngestFlags extends StoreFlags, SettingsFlags {
   json?: boolean;
   concurrency?: string;
-}
-
-/** Settings: defaults, then the environment (TRAILWATCH_*), then options. */
-function ingestSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv): Settings {
-  const fromEnv = settingsFromEnv(env);
-  const d = fromEnv.detection;
-  return {
-    ...fromEnv,
-    ...(flags.includeReadOnly ? { includeReadOnly: true } : {}),
-    ...(flags.retentionDays !== undefined
-      ? { retentionDays: parseRetentionDays(flags.retentionDays, '--retention-days') }
-      : {}),
-    detection: detectionSettings(
-      {
-        allowedSshCidrs: flags.allowedSshCidrs ?? d.allowedSshCidrs,
-        privilegedOsUsers: flags.privilegedOsUsers ?? d.privilegedOsUsers,
-        multiInstanceWindowMinutes: flags.multiInstanceWindow ?? d.multiInstanceWindowMinutes,
-        multiInstanceThreshold: flags.multiInstanceThreshold ?? d.multiInstanceThreshold,
-        multiPrincipalThreshold: flags.multiPrincipalThreshold ?? d.multiPrincipalThreshold,
-      },
-      {
-        allowedSshCidrs: '--allowed-ssh-cidrs',
-        multiInstanceWindowMinutes: '--multi-instance-window',
-        multiInstanceThreshold: '--multi-instance-threshold',
-        multiPrincipalThreshold: '--multi-principal-threshold',
-      },
-    ),
-  };
 }
 
 interface Totals extends Counters {
@@ -319,7 +244,7 @@ function fileMessages(display: string, stats: FileStats): string[] {
 }
 
 async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<number> {
-  const settings = ingestSettings(flags, io.env);
+  const settings = settingsFromFlags(flags, io.env);
   const concurrency =
     flags.concurrency !== undefined ? parsePositiveInt(flags.concurrency, '--concurrency', 64) : 4;
   const discovery = await discoverFiles(paths, io.cwd);
@@ -463,7 +388,7 @@ function rate(n: number, ms: number): string {
 }
 
 async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<number> {
-  const settings = ingestSettings(flags, io.env);
+  const settings = settingsFromFlags(flags, io.env);
   const { bucket, filter } = backfillFilter(url, flags, io.now());
   const concurrency =
     flags.concurrency !== undefined
