@@ -2,6 +2,7 @@ import type { EventConflict } from '../../lambda/core/conflicts';
 import type { IndexedEvent } from '../../lambda/core/event';
 import type { Finding } from '../../lambda/core/findings';
 import { principalLabel, principalName } from '../../lambda/core/identity';
+import type { Io } from './io';
 
 /**
  * Everything printed comes from log records, i.e. from whoever made the API calls. Nothing reaches
@@ -56,6 +57,33 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
       .join('  ')
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+}
+
+/** Rows newest first: NDJSON lines with `--json`, else a table with a count line (or `none`). */
+export function printList<T>(
+  io: Io,
+  rows: readonly T[],
+  more: boolean,
+  how: { json: boolean; noun: string; columns: readonly Column<T>[]; none: string },
+): void {
+  if (how.json) {
+    for (const row of rows) io.out(jsonLine(row));
+    if (more)
+      io.err(
+        `trailwatch: more than ${rows.length} ${how.noun}; narrow with --since/--until or raise --limit`,
+      );
+    return;
+  }
+  if (rows.length === 0) {
+    io.out(how.none);
+    return;
+  }
+  io.out(renderTable(rows, how.columns));
+  io.out(
+    more
+      ? `\nShowing the newest ${rows.length} ${how.noun}; narrow with --since/--until or raise --limit for more.`
+      : `\n${rows.length} ${how.noun === 'events' ? 'event(s)' : 'finding(s)'}, newest first.`,
+  );
 }
 
 function targets(e: IndexedEvent & { instanceCount?: number; resourceCount?: number }): string {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Io, main } from '../../bin/cli/program';
+import { main } from '../../bin/cli/program';
+import { recordingIo } from './io';
 
 export interface CliResult {
   readonly code: number;
@@ -29,16 +30,7 @@ export async function cli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; now?: number } = {},
 ): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    env: options.env ?? { ...process.env, TRAILWATCH_DB: undefined },
-    cwd: options.cwd ?? process.cwd(),
-    now: () => options.now ?? Date.now(),
-  };
+  const { io, out, err } = recordingIo(options);
   const code = await main(args, io);
   return result(code, out.join('\n'), err.join('\n'));
 }

@@ -1,0 +1,93 @@
+import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Option } from 'commander';
+import { itemToConflict } from '../../../lambda/core/conflicts';
+import { TrailwatchError, UsageError } from '../../../lambda/core/errors';
+import { findRecord } from '../../../lambda/core/find-record';
+import { itemToEvent } from '../../../lambda/core/items';
+import type { JsonObject } from '../../../lambda/core/json';
+import type { CliCommand } from '../command';
+import { EXIT, type Io } from '../io';
+import { addStoreOptions, type StoreFlags, withStore } from '../options';
+import { clean, jsonLine, renderConflicts, renderEventDetails, renderRecord } from '../output';
+
+/** `trailwatch event <eventId>`: one event in full, with the record from its log file. */
+export const eventCommand: CliCommand = {
+  name: 'event',
+  description: 'one event in full: its summary and the record from its log file',
+  register(command, { io, run }) {
+    addStoreOptions(
+      command
+        .argument('<eventId>', 'the eventID')
+        .option('--json', 'print one JSON object')
+        .addOption(new Option('--no-record', 'do not read the full record from the log file')),
+    ).action((eventID: string, flags: EventFlags) => run(() => runEvent(eventID, flags, io)));
+  },
+};
+
+interface EventFlags extends StoreFlags {
+  json?: boolean;
+  record?: boolean;
+}
+
+/** The full record from the event's log file, or why it could not be read. */
+async function loadRecord(
+  source: string | undefined,
+  eventID: string,
+  io: Io,
+): Promise<{ record?: JsonObject; problem?: string }> {
+  if (!source) return { problem: 'the event has no source log file' };
+  try {
+    if (source.startsWith('file://')) {
+      const stream = createReadStream(fileURLToPath(source));
+      try {
+        const record = await findRecord(stream, eventID);
+        return record ? { record } : { problem: `the record is no longer in ${source}` };
+      } finally {
+        stream.destroy();
+      }
+    }
+    if (source.startsWith('s3://')) {
+      const { parseS3Url, S3ObjectReader, createS3Client } = await import('../../../lambda/s3-objects');
+      const { bucket, key } = parseS3Url(source);
+      const record = await findRecord(
+        await new S3ObjectReader(createS3Client(io.env)).read(bucket, key),
+        eventID,
+      );
+      return record ? { record } : { problem: `the record is no longer in ${source}` };
+    }
+    return { problem: `unknown source ${source}` };
+  } catch (error) {
+    return {
+      problem: `cannot read ${source}: ${error instanceof TrailwatchError ? error.message : (error as Error).message}`,
+    };
+  }
+}
+
+async function runEvent(eventID: string, flags: EventFlags, io: Io): Promise<number> {
+  const id = eventID.trim();
+  if (id === '') throw new UsageError('event ID is empty', 'EVENT_ID');
+  return withStore(flags, io, async (opened) => {
+    const {
+      event: item,
+      conflicts: conflictItems,
+      moreConflicts,
+    } = await opened.store.getEventWithConflicts(id);
+    if (!item) {
+      io.err(`trailwatch: event ${clean(id)}: not found in the ${opened.description}`);
+      return EXIT.inputFailed;
+    }
+    const event = itemToEvent(item);
+    const loaded = flags.record === false ? {} : await loadRecord(event.source, event.eventID, io);
+    const conflicts = conflictItems.map(itemToConflict);
+    if (flags.json) {
+      io.out(jsonLine({ ...event, conflicts, ...(loaded.record ? { record: loaded.record } : {}) }));
+    } else {
+      io.out(renderEventDetails(event));
+      if (conflicts.length > 0) io.out(renderConflicts(conflicts, moreConflicts));
+      if (loaded.record) io.out(`\nRecord:\n${renderRecord(loaded.record)}`);
+    }
+    if (loaded.problem) io.err(`trailwatch: full record not shown: ${clean(loaded.problem)}`);
+    return EXIT.ok;
+  });
+}

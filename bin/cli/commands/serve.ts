@@ -1,0 +1,41 @@
+import type { CliCommand } from '../command';
+import { EXIT, type Io } from '../io';
+
+/** `trailwatch serve`: the embedded store as a DynamoDB endpoint, until stopped. */
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  description:
+    'serve the embedded store as a DynamoDB endpoint on this machine (AWS CLI, SDKs, NoSQL Workbench)',
+  register(command, { io, run }) {
+    command
+      .option('--db <dir>', 'embedded store directory (default: $TRAILWATCH_DB or ./.trailwatch)')
+      .option('--port <n>', 'port, e.g. 8000 (default: a free port, printed at start)')
+      .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
+      .addHelpText(
+        'after',
+        "\nRequests from web pages are refused (403): an Origin other than the endpoint's own; a Host other\n" +
+          'than 127.0.0.1, localhost, [::1] or the --host address (for 0.0.0.0 or ::, an address of this\n' +
+          'machine), with the port; CORS preflights.',
+      )
+      .action((flags: ServeFlags) => run(() => runServe(flags, io)));
+  },
+};
+
+interface ServeFlags {
+  db?: string;
+  port?: string;
+  host: string;
+}
+
+async function runServe(flags: ServeFlags, io: Io): Promise<number> {
+  const { DEFAULT_SERVE_PORT, parsePort, startServe, untilStopped } = await import('../serve');
+  const { server, lines } = await startServe({
+    db: flags.db ?? io.env.TRAILWATCH_DB ?? '.trailwatch',
+    host: flags.host,
+    port: parsePort(flags.port ?? DEFAULT_SERVE_PORT),
+  });
+  for (const line of lines) io.out(line);
+  await (io.untilStopped ?? untilStopped)();
+  await server.close();
+  return EXIT.ok;
+}

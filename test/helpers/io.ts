@@ -1,0 +1,25 @@
+import type { Io } from '../../bin/cli/io';
+
+export interface RecordingIo {
+  readonly io: Io;
+  /** The lines written to stdout and to stderr. */
+  readonly out: string[];
+  readonly err: string[];
+}
+
+/** An Io that keeps what the CLI writes, for running it in-process. */
+export function recordingIo(
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; now?: number; interactive?: boolean } = {},
+): RecordingIo {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    interactive: options.interactive ?? false,
+    env: options.env ?? { ...process.env, TRAILWATCH_DB: undefined },
+    cwd: options.cwd ?? process.cwd(),
+    now: () => options.now ?? Date.now(),
+  };
+  return { io, out, err };
+}
