@@ -9,7 +9,7 @@ import { findRecord } from '../../lambda/core/find-record';
 import { itemToFinding } from '../../lambda/core/findings';
 import { itemToEvent, keys } from '../../lambda/core/items';
 import type { JsonObject } from '../../lambda/core/json';
-import { type LookupKind, lookupPartition } from '../../lambda/core/lookup';
+import { type LookupKind, lookupPartition, QUERY_LOOKUPS } from '../../lambda/core/lookup';
 import { addCounters, type Counters, emptyCounters, type FileStats } from '../../lambda/core/pipeline';
 import { isRuleId, RULE_IDS, type RuleId } from '../../lambda/core/rules';
 import { parseS3Url } from '../../lambda/core/s3-key';
@@ -773,16 +773,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   ).action((url: string, flags: BackfillFlags) => run(() => runBackfill(url, flags, io)));
 
   const query = program.command('query').description('look up events in the index, newest first');
-  const lookups: [LookupKind, string, string][] = [
-    ['instance', '<id>', 'events for an instance (i-…)'],
-    [
-      'user',
-      '<who>',
-      'events by a principal: full ARN, IAM user name, role name, role session name, root, or access key ID',
-    ],
-    ['resource', '<id>', 'events for a volume, snapshot, image or security group (vol-, snap-, ami-, sg-)'],
-    ['key', '<fingerprint>', 'SSH key pushes of one key: SHA256:… fingerprint, or a whole public key'],
-  ];
+  const lookups = QUERY_LOOKUPS;
   for (const [kind, arg, description] of lookups) {
     addStoreOptions(addRangeOptions(query.command(kind).description(description).argument(arg))).action(
       (value: string, flags: RangeFlags & StoreFlags) => run(() => runQuery(kind, value, flags, io)),
