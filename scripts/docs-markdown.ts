@@ -330,3 +330,29 @@ export function consoleBlocks(text: string): ConsoleBlock[] {
   });
   return out;
 }
+
+/* ------------------------------------------------------------------ generated sections */
+
+/**
+ * Replaces the body of a generated section, written as
+ *
+ *     <!-- generated: NAME -->
+ *     …the generated text…
+ *     <!-- /generated -->
+ *
+ * with `body` (which ends with a newline). @throws DocsFormatError when the section is missing,
+ * repeated or not closed
+ */
+export function replaceGenerated(text: string, file: string, name: string, body: string): string {
+  const open = `<!-- generated: ${name} -->\n`;
+  const close = '<!-- /generated -->';
+  const start = text.indexOf(open);
+  if (start < 0) throw new DocsFormatError(file, 0, `no section ${open.trim()}`);
+  const line = text.slice(0, start).split('\n').length;
+  if (text.indexOf(open, start + open.length) >= 0)
+    throw new DocsFormatError(file, line, `the section ${name} is there twice`);
+  const from = start + open.length;
+  const end = text.indexOf(close, from);
+  if (end < 0) throw new DocsFormatError(file, line, `the section ${name} is not closed by ${close}`);
+  return text.slice(0, from) + body + text.slice(end);
+}

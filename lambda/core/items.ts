@@ -1,5 +1,10 @@
 import type { IndexedEvent } from './event';
-import { compactPrincipal, expandPrincipal, type Principal, principalLookupKeys } from './identity';
+import { compactPrincipal, expandPrincipal, type Principal } from './identity';
+import { INDEXES, type IndexKind } from './indexes';
+import { instanceIndex } from './indexes/instance';
+import { resourceIndex } from './indexes/resource';
+import { sshKeyIndex } from './indexes/ssh-key';
+import { userIndex } from './indexes/user';
 import { LIMITS } from './limits';
 import { TABLE_SCHEMA } from './table-schema';
 import { formatTime, sortableTime } from './time';
@@ -11,19 +16,17 @@ import { formatTime, sortableTime } from './time';
  * | item            | pk                         | sk                        |
  * | --------------- | -------------------------- | ------------------------- |
  * | event           | `EVENT#<eventID>`          | `EVENT`                   |
- * | instance index  | `INSTANCE#<i-…>`           | `<ISO time>#<eventID>`    |
- * | user index      | `USER#<lookup key>`        | `<ISO time>#<eventID>`    |
- * | resource index  | `RESOURCE#<vol-/snap-/ami-/sg-…>` | `<ISO time>#<eventID>` |
- * | SSH key index   | `KEY#<fingerprint>`        | `<ISO time>#<eventID>`    |
+ * | index item      | `<prefix><value>`          | `<ISO time>#<eventID>`    |
  *
+ * with one index item per partition each index of `INDEXES` (./indexes) draws from the event:
+ * `INSTANCE#<i-…>`, `USER#<lookup key>`, `RESOURCE#<vol-/snap-/ami-/sg-…>`, `KEY#<fingerprint>`.
  * Index items carry the event summary (so a query needs no second read) with at most
  * `LIMITS.idsPerIndexItem` IDs; the event item carries all IDs (its index partitions follow from them:
  * `indexPartitions`).
  * Keys derive from `eventID` and `eventTime` only, so writing an event twice overwrites the same items.
  */
 
-export type ItemKind = 'event' | 'instance' | 'user' | 'resource' | 'key' | 'finding' | 'file' | 'conflict';
-type IndexKind = Exclude<ItemKind, 'event' | 'finding' | 'file' | 'conflict'>;
+export type ItemKind = 'event' | IndexKind | 'finding' | 'file' | 'conflict';
 
 export interface TableItem {
   readonly pk: string;
@@ -37,12 +40,13 @@ export const EVENT_SK = 'EVENT';
 
 const EVENT_PREFIX = 'EVENT#';
 
+/** Partition keys; those of the indexes are their `partitionKey` (a new index needs no line here). */
 export const keys = {
   event: (eventID: string): string => `${EVENT_PREFIX}${eventID}`,
-  instance: (id: string): string => `INSTANCE#${id.toLowerCase()}`,
-  user: (lookupKey: string): string => `USER#${lookupKey}`,
-  resource: (id: string): string => `RESOURCE#${id.toLowerCase()}`,
-  sshKey: (fingerprint: string): string => `KEY#${fingerprint}`,
+  instance: instanceIndex.partitionKey,
+  user: userIndex.partitionKey,
+  resource: resourceIndex.partitionKey,
+  sshKey: sshKeyIndex.partitionKey,
   /** All findings (`FINDINGS`), or those of one rule (`FINDINGS#<rule>`). */
   findings: (rule?: string): string => (rule ? `FINDINGS#${rule}` : 'FINDINGS'),
 };
@@ -84,13 +88,12 @@ function capIds(ids: readonly string[]): { ids: readonly string[]; count?: numbe
   return { ids: ids.slice(0, LIMITS.idsPerIndexItem), count: ids.length };
 }
 
-/** The partitions an event is indexed under. */
+/** The partitions an event is indexed under: every value each index of `INDEXES` draws from it. */
 export function indexPartitions(event: IndexedEvent): { pk: string; kind: IndexKind }[] {
   const out: { pk: string; kind: IndexKind }[] = [];
-  for (const id of event.instanceIds) out.push({ pk: keys.instance(id), kind: 'instance' });
-  for (const id of event.resourceIds) out.push({ pk: keys.resource(id), kind: 'resource' });
-  for (const k of principalLookupKeys(event.principal)) out.push({ pk: keys.user(k), kind: 'user' });
-  if (event.ssh?.fingerprint) out.push({ pk: keys.sshKey(event.ssh.fingerprint), kind: 'key' });
+  for (const index of INDEXES) {
+    for (const value of index.valuesOf(event)) out.push({ pk: index.partitionKey(value), kind: index.kind });
+  }
   return out;
 }
 

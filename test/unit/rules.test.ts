@@ -51,9 +51,24 @@ const at = (minute: number): string =>
 
 describe('suspicious SSH key rules (CONTRACT)', () => {
   it('has exactly the ten rules of CONTRACT, one per file, each with a title and a false-positive note', () => {
-    expect(RULES.map((r) => r.id)).toEqual([...RULE_IDS]);
+    // CONTRACT "Suspicious SSH key rules", in its order (RULE_IDS derives from RULES)
+    const contract = [
+      'ssh-root-identity',
+      'ssh-root-os-user',
+      'ssh-weak-key',
+      'ssh-invalid-key',
+      'ssh-push-denied',
+      'ssh-serial-console',
+      'ssh-key-multi-instance',
+      'ssh-key-multi-principal',
+      'ssh-source-ip',
+      'ssh-cross-account',
+    ];
+    expect(RULES.map((r) => r.id)).toEqual(contract);
+    expect(RULE_IDS).toEqual(contract);
     for (const r of RULES) {
       expect(r.title.length).toBeGreaterThan(10);
+      expect(r.firesWhen.length).toBeGreaterThan(10);
       expect(r.falsePositives.length).toBeGreaterThan(10);
     }
   });

@@ -1,7 +1,7 @@
 import type { IndexedEvent } from '../event';
 import { KEY_PUSH_EVENTS } from '../ssh';
 import { KeyHistory } from './key-history';
-import type { DetectionSettings, Rule, RuleId } from './rule';
+import type { DetectionSettings } from './rule';
 import { sshCrossAccount } from './ssh-cross-account';
 import { sshInvalidKey } from './ssh-invalid-key';
 import { sshKeyMultiInstance } from './ssh-key-multi-instance';
@@ -16,8 +16,12 @@ import { sshWeakKey } from './ssh-weak-key';
 export { KeyHistory } from './key-history';
 export * from './rule';
 
-/** Every rule, in CONTRACT order. */
-export const RULES: readonly Rule[] = [
+/**
+ * Every rule, one line each, in CONTRACT order (the order of summaries, help and docs). A new rule is
+ * a file beside these exporting `defineRule({…})` and its line here: its ID joins `RuleId`, its alarm,
+ * its metric dimension, `findings --rule` and its row in docs/rules.md follow.
+ */
+export const RULES = [
   sshRootIdentity,
   sshRootOsUser,
   sshWeakKey,
@@ -28,7 +32,16 @@ export const RULES: readonly Rule[] = [
   sshKeyMultiPrincipal,
   sshSourceIp,
   sshCrossAccount,
-];
+] as const;
+
+/** The rule IDs of CONTRACT "Suspicious SSH key rules". */
+export type RuleId = (typeof RULES)[number]['id'];
+
+export const RULE_IDS: readonly RuleId[] = RULES.map((r) => r.id);
+
+export function isRuleId(value: string): value is RuleId {
+  return (RULE_IDS as readonly string[]).includes(value);
+}
 
 export interface Hit {
   readonly rule: RuleId;

@@ -1,26 +1,6 @@
 import type { IndexedEvent } from '../event';
 import type { KeyHistory } from './key-history';
 
-/** The rule IDs of CONTRACT "Suspicious SSH key rules". */
-export const RULE_IDS = [
-  'ssh-root-identity',
-  'ssh-root-os-user',
-  'ssh-weak-key',
-  'ssh-invalid-key',
-  'ssh-push-denied',
-  'ssh-serial-console',
-  'ssh-key-multi-instance',
-  'ssh-key-multi-principal',
-  'ssh-source-ip',
-  'ssh-cross-account',
-] as const;
-
-export type RuleId = (typeof RULE_IDS)[number];
-
-export function isRuleId(value: string): value is RuleId {
-  return (RULE_IDS as readonly string[]).includes(value);
-}
-
 /** Settings of the rules (README "Suspicious SSH key rules"). */
 export interface DetectionSettings {
   /** Source CIDRs (IPv4 and IPv6) pushes may come from; empty turns `ssh-source-ip` off. @default [] */
@@ -59,15 +39,26 @@ export interface RuleContext {
 
 /**
  * One rule (the cdk-nag style): a pure function of a key push (and, for stateful rules, the key's
- * known pushes) that says whether it applies and why.
+ * known pushes) that says whether it applies and why. Its row in docs/rules.md is generated from
+ * `id`, `firesWhen`, `settings` and `falsePositives` (`npm run docs:rules`).
  */
-export interface Rule {
-  readonly id: RuleId;
-  /** What the rule catches, one line (README table, findings output). */
+export interface Rule<Id extends string = string> {
+  /** The rule ID: the `Rule` dimension of its metric, `findings --rule <id>`, its alarm. */
+  readonly id: Id;
+  /** What the rule catches, one line (its alarm's description). */
   readonly title: string;
-  /** When it is a false positive, one line (README table). */
+  /** When it fires, precisely, one line of Markdown (docs table). */
+  readonly firesWhen: string;
+  /** The settings it reads (docs table, with their defaults). @default none */
+  readonly settings?: readonly (keyof DetectionSettings)[];
+  /** When it is a false positive, one line of Markdown (docs table). */
   readonly falsePositives: string;
   /** Needs the key's other pushes from the index. */
   readonly stateful: boolean;
   evaluate(push: IndexedEvent, context: RuleContext): Verdict;
+}
+
+/** A rule (its ID stays a literal type, so `RuleId` lists it). */
+export function defineRule<const Id extends string>(rule: Rule<Id>): Rule<Id> {
+  return rule;
 }

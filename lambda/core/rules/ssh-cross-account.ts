@@ -1,10 +1,11 @@
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /** The principal belongs to another account than the one that owns the instance. */
-export const sshCrossAccount: Rule = {
+export const sshCrossAccount = defineRule({
   id: 'ssh-cross-account',
   title: 'a key pushed by a principal of another account',
-  falsePositives: 'central operations accounts that manage workload accounts by design',
+  firesWhen: "the principal's account differs from the account that owns the instance",
+  falsePositives: 'central operations accounts managing workload accounts by design',
   stateful: false,
   evaluate(push) {
     const from = push.principal.accountId;
@@ -12,4 +13,4 @@ export const sshCrossAccount: Rule = {
     if (!from || !to || from === to) return PASS;
     return fire(`principal of account ${from} pushed a key in account ${to}`);
   },
-};
+});

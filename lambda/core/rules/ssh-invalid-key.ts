@@ -1,13 +1,14 @@
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /** EC2 Instance Connect accepts RSA and ED25519 public keys only. */
 const ACCEPTED_TYPES = new Set(['RSA', 'ED25519']);
 
 /** Key material that is not an SSH public key, or of a type Instance Connect does not accept. */
-export const sshInvalidKey: Rule = {
+export const sshInvalidKey = defineRule({
   id: 'ssh-invalid-key',
   title: 'key material that is not an SSH public key, or not RSA/ED25519',
-  falsePositives: 'tooling that probes the API with junk keys; redacted or synthetic test data',
+  firesWhen: 'the material is not an SSH public key, or is not RSA/ED25519 (all Instance Connect accepts)',
+  falsePositives: 'tools probing the API with junk keys; redacted test data',
   stateful: false,
   evaluate(push) {
     const s = push.ssh;
@@ -17,4 +18,4 @@ export const sshInvalidKey: Rule = {
       return fire(`${s.keyType} key: EC2 Instance Connect accepts RSA and ED25519 only`);
     return PASS;
   },
-};
+});

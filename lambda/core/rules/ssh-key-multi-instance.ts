@@ -1,16 +1,17 @@
 import { reachedInstance } from './key-history';
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /**
  * The same key reached N or more distinct instances within the window (default 2 in 60 minutes):
  * lateral movement with one key. Only successful pushes count. The verdict on a push considers every
  * window of the configured length that contains it, so it does not depend on the order pushes arrive.
  */
-export const sshKeyMultiInstance: Rule = {
+export const sshKeyMultiInstance = defineRule({
   id: 'ssh-key-multi-instance',
   title: 'the same key reaching several instances within a short window',
-  falsePositives:
-    'an operator or a script connecting to a fleet with one key; raise the threshold or shorten the window',
+  firesWhen: 'the same key reaches 2 or more distinct instances within 60 minutes (successful pushes only)',
+  settings: ['multiInstanceWindowMinutes', 'multiInstanceThreshold'],
+  falsePositives: 'an operator or script working through a fleet with one key',
   stateful: true,
   evaluate(push, { settings, history }) {
     if (!history || !push.ssh?.fingerprint || !reachedInstance(push)) return PASS;
@@ -41,4 +42,4 @@ export const sshKeyMultiInstance: Rule = {
     }
     return PASS;
   },
-};
+});

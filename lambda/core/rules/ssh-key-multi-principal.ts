@@ -1,10 +1,12 @@
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /** The same key was pushed by N or more distinct principals (default 2): a shared or stolen key. */
-export const sshKeyMultiPrincipal: Rule = {
+export const sshKeyMultiPrincipal = defineRule({
   id: 'ssh-key-multi-principal',
   title: 'the same key pushed by several principals',
-  falsePositives: 'a team sharing one key on purpose, or a person using several roles; both are worth fixing',
+  firesWhen: 'the same key is pushed by 2 or more distinct principals (all pushes kept in the index)',
+  settings: ['multiPrincipalThreshold'],
+  falsePositives: 'a team sharing one key, or one person using several roles: both worth fixing',
   stateful: true,
   evaluate(push, { settings, history }) {
     if (!history || !push.ssh?.fingerprint) return PASS;
@@ -15,4 +17,4 @@ export const sshKeyMultiPrincipal: Rule = {
       `key pushed by ${list.length} principals: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ', …' : ''}`,
     );
   },
-};
+});

@@ -1,12 +1,13 @@
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /** The push failed (AccessDenied, AuthException, …): someone tried to get onto an instance. */
-export const sshPushDenied: Rule = {
+export const sshPushDenied = defineRule({
   id: 'ssh-push-denied',
   title: 'a push that failed with an error code (AccessDenied, AuthException, …)',
-  falsePositives: 'users probing their own permissions; instances that were stopped or not running the agent',
+  firesWhen: 'the push failed with an error code (`AccessDenied`, `AuthException`, …)',
+  falsePositives: 'users testing their own permissions; stopped instances',
   stateful: false,
   evaluate(push) {
     return push.errorCode ? fire(`failed with ${push.errorCode}`) : PASS;
   },
-};
+});

@@ -1,10 +1,11 @@
 import { isRoot } from '../identity';
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /** The account root user pushed a key: root should never be used for day-to-day access. */
-export const sshRootIdentity: Rule = {
+export const sshRootIdentity = defineRule({
   id: 'ssh-root-identity',
   title: 'a key pushed by the account root user',
+  firesWhen: 'the key is pushed by the account root user',
   falsePositives: 'break-glass procedures that use root on purpose',
   stateful: false,
   evaluate(push) {
@@ -12,4 +13,4 @@ export const sshRootIdentity: Rule = {
       ? fire(`pushed by the root user of account ${push.principal.accountId ?? push.accountId ?? '?'}`)
       : PASS;
   },
-};
+});

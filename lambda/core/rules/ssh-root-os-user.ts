@@ -1,11 +1,12 @@
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /** The key was pushed for a privileged OS user (`root` by default). */
-export const sshRootOsUser: Rule = {
+export const sshRootOsUser = defineRule({
   id: 'ssh-root-os-user',
   title: 'a key pushed for the OS user root (or another privileged OS user)',
-  falsePositives:
-    'images whose only login is root; add the expected users to privilegedOsUsers only if you must',
+  firesWhen: 'the OS user is `root` (or another privileged user)',
+  settings: ['privilegedOsUsers'],
+  falsePositives: 'images whose only login is root',
   stateful: false,
   evaluate(push, { settings }) {
     const user = push.ssh?.osUser;
@@ -13,4 +14,4 @@ export const sshRootOsUser: Rule = {
       ? fire(`pushed for the privileged OS user '${user}'`)
       : PASS;
   },
-};
+});

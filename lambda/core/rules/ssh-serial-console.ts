@@ -1,9 +1,11 @@
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 /** Serial console access bypasses the network and security groups entirely. */
-export const sshSerialConsole: Rule = {
+export const sshSerialConsole = defineRule({
   id: 'ssh-serial-console',
   title: 'a key pushed for the EC2 serial console (SendSerialConsoleSSHPublicKey)',
+  firesWhen:
+    'a serial console push (`SendSerialConsoleSSHPublicKey`): no network, no security group in the way',
   falsePositives: 'break-glass recovery of an instance that lost its network',
   stateful: false,
   evaluate(push) {
@@ -12,4 +14,4 @@ export const sshSerialConsole: Rule = {
       `serial console access${push.ssh?.serialPort !== undefined ? ` on port ${push.ssh.serialPort}` : ''}`,
     );
   },
-};
+});

@@ -1,5 +1,5 @@
 import { type AllowList, allowListFrom, describeSourceCheck } from './allow-list';
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 const parsed = new WeakMap<readonly string[], AllowList>();
 
@@ -13,15 +13,16 @@ function allowListOf(cidrs: readonly string[]): AllowList {
 }
 
 /** The push came from outside the allow-listed networks (off when no CIDR is configured). */
-export const sshSourceIp: Rule = {
+export const sshSourceIp = defineRule({
   id: 'ssh-source-ip',
   title: 'a push from outside the allow-listed source networks',
-  falsePositives:
-    'VPN or office ranges missing from allowedSshCidrs; pushes made by AWS services on a user’s behalf',
+  firesWhen: 'the source IP is outside the allow-list of IPv4 and IPv6 CIDRs; off while the list is empty',
+  settings: ['allowedSshCidrs'],
+  falsePositives: 'VPN or office ranges missing from the list; pushes made by AWS services (`AWS Internal`)',
   stateful: false,
   evaluate(push, { settings }) {
     if (settings.allowedSshCidrs.length === 0) return PASS;
     const problem = describeSourceCheck(allowListOf(settings.allowedSshCidrs), push.sourceIPAddress);
     return problem ? fire(problem) : PASS;
   },
-};
+});

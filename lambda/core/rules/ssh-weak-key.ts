@@ -1,13 +1,13 @@
-import { fire, PASS, type Rule } from './rule';
+import { defineRule, fire, PASS } from './rule';
 
 const MIN_RSA_BITS = 2048;
 
 /** DSA keys, and RSA keys shorter than 2048 bits, can be broken or are deprecated. */
-export const sshWeakKey: Rule = {
+export const sshWeakKey = defineRule({
   id: 'ssh-weak-key',
   title: 'a weak key: DSA, or RSA shorter than 2048 bits',
-  falsePositives:
-    'none known: EC2 Instance Connect refuses DSA, and short RSA keys are weak wherever they are used',
+  firesWhen: 'a DSA key, or an RSA key shorter than 2048 bits',
+  falsePositives: 'none known: short RSA keys are weak wherever they are used',
   stateful: false,
   evaluate(push) {
     const s = push.ssh;
@@ -17,4 +17,4 @@ export const sshWeakKey: Rule = {
       return fire(`RSA key of ${s.keyBits} bits (< ${MIN_RSA_BITS})`);
     return PASS;
   },
-};
+});

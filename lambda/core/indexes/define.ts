@@ -1,0 +1,79 @@
+import { UsageError } from '../errors';
+import type { IndexedEvent } from '../event';
+
+/**
+ * One index: a partition per value drawn from an event (an instance ID, a user lookup key, …), each
+ * holding an index item per event, and `trailwatch query <kind> <value>` to read it. Everything
+ * else follows from the entry in `INDEXES` (./index.ts): the items `buildItems` writes, the findings
+ * `recordFinding` marks on them, the `query` subcommand, its argument check and its help.
+ */
+export interface IndexDefinition<Kind extends string = string> {
+  /** The `kind` of its items, and the lookup kind: `trailwatch query <kind>`. */
+  readonly kind: Kind;
+  /** What starts its partition keys: `INSTANCE#`. */
+  readonly prefix: string;
+  /** The partition key of a value: the prefix and the value (normalized). */
+  partitionKey(value: string): string;
+  /**
+   * The values an event is indexed under, one partition each. Runs for every indexed event: return a
+   * list the event already holds where there is one, not a copy.
+   */
+  valuesOf(event: IndexedEvent): readonly string[];
+  readonly lookup: IndexLookup;
+}
+
+/** `trailwatch query <kind> <argument>`. */
+export interface IndexLookup {
+  /** The argument as the help shows it: `<id>`. */
+  readonly argument: string;
+  /** One line of help. */
+  readonly description: string;
+  /**
+   * The value whose partition answers what the user typed (`value` trimmed and not empty, `typed` as
+   * typed, for messages). Checks it first, so a typo is a usage error with a hint rather than an empty
+   * answer.
+   * @throws UsageError
+   */
+  valueOf(value: string, typed: string): string;
+}
+
+export interface IndexSpec<Kind extends string> {
+  readonly kind: Kind;
+  readonly prefix: string;
+  /** Applied to a value before it goes into the key (e.g. lower case); @default as it is */
+  readonly normalize?: (value: string) => string;
+  readonly valuesOf: (event: IndexedEvent) => readonly string[];
+  readonly lookup: IndexLookup;
+}
+
+/** An index from its spec (the kind stays a literal type, so `ItemKind` lists it). */
+export function defineIndex<const Kind extends string>(spec: IndexSpec<Kind>): IndexDefinition<Kind> {
+  const { prefix, normalize } = spec;
+  return {
+    kind: spec.kind,
+    prefix,
+    partitionKey: normalize ? (value) => `${prefix}${normalize(value)}` : (value) => `${prefix}${value}`,
+    valuesOf: spec.valuesOf,
+    lookup: spec.lookup,
+  };
+}
+
+/** What `valuesOf` returns for an event with no value (shared: never modified). */
+export const NO_VALUES: readonly string[] = Object.freeze([]);
+
+/**
+ * `lookup.valueOf` of an index of IDs: the ID when `isId` accepts it, else a usage error saying what
+ * the ID should look like, with a hint when the value is an ID of another index.
+ */
+export function idLookup(
+  kind: string,
+  isId: (id: string) => boolean,
+  notAnId: string,
+  elsewhere?: { readonly isId: (id: string) => boolean; readonly hint: string },
+): IndexLookup['valueOf'] {
+  return (id, typed) => {
+    if (isId(id)) return id;
+    const hint = elsewhere?.isId(id) ? ` (${elsewhere.hint})` : '';
+    throw new UsageError(`'${typed}' ${notAnId}${hint}`, kind);
+  };
+}

@@ -1,0 +1,33 @@
+import { UsageError } from '../errors';
+import { keyQueryFingerprint, looksLikeFingerprint, sshKeyFacts } from '../ssh';
+import { defineIndex, NO_VALUES } from './define';
+
+/** SSH key pushes by the key's fingerprint: `KEY#SHA256:…`. */
+export const sshKeyIndex = defineIndex({
+  kind: 'key',
+  prefix: 'KEY#',
+  valuesOf: (event) => (event.ssh?.fingerprint ? [event.ssh.fingerprint] : NO_VALUES),
+  lookup: {
+    argument: '<fingerprint>',
+    description: 'SSH key pushes of one key: SHA256:… fingerprint, or a whole public key',
+    valueOf(key, typed) {
+      if (
+        !looksLikeFingerprint(key) &&
+        !sshKeyFacts(key).keyValid &&
+        !/^\S+\s+[A-Za-z0-9+/=]{16,}/.test(key)
+      ) {
+        throw new UsageError(
+          `'${typed.slice(0, 80)}' is neither a SHA256:… fingerprint nor an SSH public key`,
+          'key',
+        );
+      }
+      if (/^SHA256:/.test(key) && !/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(key)) {
+        throw new UsageError(
+          `'${typed}' is not a SHA256 fingerprint (SHA256: and 43 base64 characters, as ssh-keygen -l prints)`,
+          'key',
+        );
+      }
+      return keyQueryFingerprint(key);
+    },
+  },
+});
