@@ -17,7 +17,6 @@
  * Elapsed times (`in 0.9s`, `"seconds":0.9`) are not compared, and not rewritten when nothing else
  * changed.
  */
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -31,6 +30,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { BUILT_CLI as CLI, spawnCli } from '../test/helpers/cli';
 import type { LocalS3 } from '../test/helpers/s3rver';
 import {
   type ExampleBlock,
@@ -45,7 +45,6 @@ import {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const ROOT = resolve(__dirname, '..');
-const CLI = join(ROOT, 'dist', 'bin', 'trailwatch.js');
 const SHARED = resolve(ROOT, '..', 'shared');
 const CORPUS_ARG = '../shared/corpus/real';
 const SHOWN_PROJECT = '/home/me/trailwatch';
@@ -77,20 +76,9 @@ interface Run {
   readonly stderr: string;
 }
 
-function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    child.on('error', fail);
-    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-  });
+async function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  const { code, out, err } = await spawnCli([...args], { cwd, env });
+  return { code, stdout: out, stderr: err };
 }
 
 /** A project folder beside a link to ../shared, as a clone sits beside it. */

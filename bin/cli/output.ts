@@ -93,21 +93,39 @@ function targets(e: IndexedEvent & { instanceCount?: number; resourceCount?: num
   return total > 2 ? `${shown} +${total - 2}` : shown || '-';
 }
 
+/** Columns every event table has. */
+const EVENT_TIME: Column<IndexedEvent> = { header: 'TIME', max: 24, value: (e) => e.eventTime };
+const EVENT_USER: Column<IndexedEvent> = {
+  header: 'USER',
+  max: 40,
+  value: (e) => principalLabel(e.principal),
+};
+const EVENT_SOURCE_IP: Column<IndexedEvent> = {
+  header: 'SOURCE IP',
+  max: 20,
+  value: (e) => e.sourceIPAddress ?? '-',
+};
+const EVENT_FINDINGS: Column<IndexedEvent> = {
+  header: 'FINDINGS',
+  max: 60,
+  value: (e) => (e.findings.length ? e.findings.join(',') : '-'),
+};
+
 export const EVENT_COLUMNS: readonly Column<IndexedEvent>[] = [
-  { header: 'TIME', max: 24, value: (e) => e.eventTime },
+  EVENT_TIME,
   { header: 'EVENT', max: 34, value: (e) => e.eventName },
-  { header: 'USER', max: 40, value: (e) => principalLabel(e.principal) },
+  EVENT_USER,
   { header: 'TARGETS', max: 44, value: targets },
-  { header: 'SOURCE IP', max: 20, value: (e) => e.sourceIPAddress ?? '-' },
+  EVENT_SOURCE_IP,
   { header: 'ERROR', max: 28, value: (e) => e.errorCode ?? '-' },
-  { header: 'FINDINGS', max: 60, value: (e) => (e.findings.length ? e.findings.join(',') : '-') },
+  EVENT_FINDINGS,
 ];
 
 /** The columns of `query key`: who pushed the key, where, as which OS user. */
 export const KEY_PUSH_COLUMNS: readonly Column<IndexedEvent>[] = [
-  { header: 'TIME', max: 24, value: (e) => e.eventTime },
+  EVENT_TIME,
   { header: 'EVENT', max: 30, value: (e) => e.eventName },
-  { header: 'USER', max: 40, value: (e) => principalLabel(e.principal) },
+  EVENT_USER,
   { header: 'INSTANCE', max: 20, value: (e) => e.instanceIds[0] ?? '-' },
   {
     header: 'OS USER',
@@ -119,9 +137,9 @@ export const KEY_PUSH_COLUMNS: readonly Column<IndexedEvent>[] = [
     max: 20,
     value: (e) => (e.ssh?.keyType ? `${e.ssh.keyType} ${e.ssh.keyBits ?? ''}`.trim() : '-'),
   },
-  { header: 'SOURCE IP', max: 20, value: (e) => e.sourceIPAddress ?? '-' },
+  EVENT_SOURCE_IP,
   { header: 'ERROR', max: 24, value: (e) => e.errorCode ?? '-' },
-  { header: 'FINDINGS', max: 60, value: (e) => (e.findings.length ? e.findings.join(',') : '-') },
+  EVENT_FINDINGS,
 ];
 
 export const FINDING_COLUMNS: readonly Column<Finding>[] = [

@@ -1,7 +1,7 @@
 import type { IndexedEvent } from './event';
 import type { FindingStore } from './findings';
 import { principalName } from './identity';
-import { keys, RECORD_HASH_ATTRIBUTE, type TableItem } from './items';
+import { EVENT_FIELD_ORDER, keys, RECORD_HASH_ATTRIBUTE, type TableItem } from './items';
 import { bound, boundOpt, LIMITS } from './limits';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -68,21 +68,18 @@ export type EventWrite =
  * What identifies a call, compared for event items written before content hashes were kept (their
  * IDs are not compared: the bounds on IDs changed since).
  */
-const LEGACY_COMPARED = [
-  'eventTime',
-  'eventSource',
-  'eventName',
-  'eventType',
-  'awsRegion',
-  'accountId',
-  'readOnly',
-  'errorCode',
-  'errorMessage',
-  'sourceIPAddress',
-  'userAgent',
-  'principal',
-  'ssh',
-] as const;
+/** The fields of an event summary that are not its identity, IDs, findings or file. */
+const NOT_COMPARED: ReadonlySet<string> = new Set([
+  'eventID',
+  'instanceIds',
+  'instanceCount',
+  'resourceIds',
+  'resourceCount',
+  'idsTruncated',
+  'findings',
+  'source',
+]);
+const LEGACY_COMPARED = EVENT_FIELD_ORDER.filter((k) => !NOT_COMPARED.has(k));
 
 /** Whether an existing event item holds the record of `candidate` (an event item built from it). */
 export function sameRecord(existing: Readonly<Record<string, unknown>>, candidate: TableItem): boolean {

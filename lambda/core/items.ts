@@ -195,7 +195,7 @@ function indexSummary(event: IndexedEvent, storedPrincipal: Principal): ItemBody
 }
 
 /** The order of an event's fields in `--json` output. */
-const EVENT_FIELD_ORDER = [
+export const EVENT_FIELD_ORDER = [
   'eventID',
   'eventTime',
   'eventSource',

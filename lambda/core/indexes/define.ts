@@ -77,3 +77,28 @@ export function idLookup(
     throw new UsageError(`'${typed}' ${notAnId}${hint}`, kind);
   };
 }
+
+/** An index of AWS resource IDs: values are case-insensitive (lower case in keys), looked up by `<id>`. */
+export function defineIdIndex<const Kind extends string>(spec: {
+  readonly kind: Kind;
+  readonly prefix: string;
+  readonly valuesOf: (event: IndexedEvent) => readonly string[];
+  readonly description: string;
+  readonly isId: (id: string) => boolean;
+  /** What the message says of a value `isId` refuses: `is not an instance ID (…)`. */
+  readonly notAnId: string;
+  /** A value that is an ID of another index gets this hint. */
+  readonly elsewhere: { readonly isId: (id: string) => boolean; readonly hint: string };
+}): IndexDefinition<Kind> {
+  return defineIndex({
+    kind: spec.kind,
+    prefix: spec.prefix,
+    normalize: (id) => id.toLowerCase(),
+    valuesOf: spec.valuesOf,
+    lookup: {
+      argument: '<id>',
+      description: spec.description,
+      valueOf: idLookup(spec.kind, spec.isId, spec.notAnId, spec.elsewhere),
+    },
+  });
+}
