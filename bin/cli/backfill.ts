@@ -5,17 +5,18 @@ import {
   TrailwatchError,
   UsageError,
 } from '../../lambda/core/errors';
-import { doneFiles, fileFolderPartition, fileMarkerItem, isDone } from '../../lambda/core/file-markers';
-import { type ObjectReader, objectCreatedMessage } from '../../lambda/core/notification';
+import { doneFiles, fileFolderPartition, isDone } from '../../lambda/core/file-markers';
 import {
-  addCounters,
-  BoundedMap,
+  addFile,
   type Counters,
-  emptyCounters,
-  emptyStats,
+  emptyTotals,
   type FileStats,
-  processLogFile,
-} from '../../lambda/core/pipeline';
+  failedStats,
+} from '../../lambda/core/file-stats';
+import { objectCreatedMessage } from '../../lambda/core/notification';
+import { BoundedMap } from '../../lambda/core/pipeline';
+import { Pool } from '../../lambda/core/pool';
+import { type ObjectReader, processObject, s3LogFile } from '../../lambda/core/process-object';
 import {
   findLogObjects,
   type LayoutFilter,
@@ -95,140 +96,162 @@ export interface BackfillResult {
 const FOLDERS_CACHED = 64;
 /** Event IDs remembered across files to count duplicates (bounded: a backfill can be millions). */
 const SEEN_ACROSS_FILES = 200_000;
+/** Messages a SendMessageBatch call takes. */
+const MESSAGES_PER_CALL = 10;
 
 export async function backfill(options: BackfillOptions): Promise<BackfillResult> {
-  const { store, reader, queue } = options;
-  if (!queue && (!store || !reader))
+  if (!options.queue && (!options.store || !options.reader))
     throw new UsageError('processing here needs a store and a reader', 'backfill');
-  const now = options.now ?? Date.now;
-  const progress: BackfillProgress = {
-    listed: 0,
-    listingDone: false,
-    alreadyDone: 0,
-    processed: 0,
-    failed: 0,
-    filesSkipped: 0,
-    announced: 0,
-    records: 0,
-    indexed: 0,
-    bytes: 0,
-    findings: 0,
-  };
-  const listing: ListStats = { listCalls: 0, objectsSeen: 0 };
-  const totals = emptyCounters();
-  const seen = new BoundedMap<string, string>(SEEN_ACROSS_FILES);
-  const folders = new Map<string, Promise<Map<string, number | undefined>>>();
-  const report = (): void => options.onProgress?.({ ...progress });
-  let failure: unknown;
+  const run = new BackfillRun(options);
+  await run.walk();
+  return run.result();
+}
 
-  const doneIn = (key: string): Promise<Map<string, number | undefined>> => {
-    const pk = fileFolderPartition(options.bucket, key);
-    let done = folders.get(pk);
-    if (!done) {
-      if (folders.size >= FOLDERS_CACHED) folders.delete(folders.keys().next().value as string);
-      done = store
-        ? store.readPartition(pk, { consistent: true }).then((items) => doneFiles(items, options.settings))
-        : Promise.resolve(new Map());
-      folders.set(pk, done);
-    }
-    return done;
-  };
+/**
+ * One backfill: the listing runs ahead while at most `concurrency` files (or message batches) are
+ * in flight (a pool); what fails the run as a whole (the listing, a queue that refuses messages, a
+ * store that cannot be written) stops it, and what was started finishes.
+ */
+class BackfillRun {
+  private readonly now: () => number;
+  private readonly totals = emptyTotals();
+  private readonly listing: ListStats = { listCalls: 0, objectsSeen: 0 };
+  private readonly counts = { listed: 0, listingDone: false, alreadyDone: 0, announced: 0 };
+  private readonly seen = new BoundedMap<string, string>(SEEN_ACROSS_FILES);
+  private readonly done: DoneFiles | undefined;
+  private readonly pool: Pool;
+  private messages: string[] = [];
+  private stopped: { readonly error: unknown } | undefined;
 
-  const processOne = async (object: LogObject): Promise<void> => {
-    const source = `s3://${options.bucket}/${object.key}`;
-    let stats: FileStats;
+  constructor(private readonly options: BackfillOptions) {
+    this.now = options.now ?? Date.now;
+    this.pool = new Pool(options.concurrency);
+    const { store } = options;
+    this.done =
+      store && !options.reprocess ? new DoneFiles(store, options.bucket, options.settings) : undefined;
+  }
+
+  private get failure(): { readonly error: unknown } | undefined {
+    return this.stopped ?? this.pool.failure;
+  }
+
+  async walk(): Promise<void> {
     try {
-      const body = await (reader as ObjectReader).read(options.bucket, object.key);
-      stats = await processLogFile(
-        body,
-        { source, settings: options.settings, seen, now },
-        store as EventStore,
-      );
-      if (stats.status !== 'failed') {
-        await (store as EventStore).putItem(
-          fileMarkerItem({ bucket: options.bucket, ...object }, stats, options.settings, now()),
-        );
+      for await (const object of findLogObjects(this.options.lister, this.options.filter, this.listing)) {
+        if (this.failure !== undefined) break;
+        this.counts.listed++;
+        if (await this.done?.has(object)) {
+          this.counts.alreadyDone++;
+          this.report();
+        } else if (this.options.queue) {
+          this.messages.push(objectCreatedMessage(this.options.bucket, object, this.now()));
+          if (this.messages.length === MESSAGES_PER_CALL) await this.pool.start(() => this.announce());
+        } else {
+          await this.pool.start(() => this.process(object));
+        }
+      }
+      if (this.failure === undefined) {
+        this.counts.listingDone = true;
+        if (this.options.queue) await this.pool.start(() => this.announce());
       }
     } catch (error) {
-      stats = emptyStats(source);
-      stats.status = 'failed';
-      stats.error = asTrailwatchError(error, source);
+      this.stopped ??= { error };
     }
-    addCounters(totals, stats);
-    // a store that cannot be written fails every file alike: stop, and let a rerun resume
-    if (stats.error instanceof StoreWriteError || stats.error instanceof StoreUnavailableError)
-      failure ??= stats.error;
-    if (stats.status === 'skipped') progress.filesSkipped++;
-    if (stats.status === 'failed') progress.failed++;
-    else progress.processed++;
-    progress.records += stats.records;
-    progress.indexed += stats.indexed;
-    progress.bytes += stats.bytes;
-    progress.findings += stats.findings;
-    if (stats.error || stats.rejected > 0) options.onFile?.(source, stats);
-    report();
-  };
-
-  let batch: string[] = [];
-  const flushQueue = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const bodies = batch;
-    batch = [];
-    await (queue as QueueSender).send(bodies);
-    progress.announced += bodies.length;
-    report();
-  };
-
-  // a small pool: at most `concurrency` files (or message batches) in flight, listing runs ahead;
-  // a task that fails (a queue that refuses messages) stops the run
-  const running = new Set<Promise<void>>();
-  const launch = async (task: () => Promise<void>): Promise<void> => {
-    while (running.size >= Math.max(1, options.concurrency)) await Promise.race(running);
-    const p: Promise<void> = task()
-      .catch((error: unknown) => {
-        failure ??= error;
-      })
-      .finally(() => running.delete(p));
-    running.add(p);
-  };
-
-  try {
-    for await (const object of findLogObjects(options.lister, options.filter, listing)) {
-      if (failure !== undefined) break;
-      progress.listed++;
-      if (!options.reprocess && store && isDone(await doneIn(object.key), object.key, object.size)) {
-        progress.alreadyDone++;
-        report();
-        continue;
-      }
-      if (queue) {
-        batch.push(objectCreatedMessage(options.bucket, object, now()));
-        if (batch.length === 10) await launch(flushQueue);
-      } else {
-        await launch(() => processOne(object));
-      }
-    }
-    if (failure === undefined) {
-      progress.listingDone = true;
-      if (queue) await launch(flushQueue);
-    }
-  } catch (error) {
-    failure ??= error;
+    // what was started finishes (and is marked), whatever stopped the listing
+    await this.pool.drain();
+    this.report();
   }
-  // what was started finishes (and is marked), whatever stopped the listing
-  await Promise.all(running);
-  report();
-  return {
-    progress,
-    totals,
-    listing,
-    ...(failure !== undefined
-      ? {
-          error:
-            failure instanceof TrailwatchError
-              ? failure
-              : asTrailwatchError(failure, `s3://${options.bucket}`),
-        }
-      : {}),
-  };
+
+  result(): BackfillResult {
+    const failure = this.failure?.error;
+    // the files are in `progress`
+    const { files: _files, filesFailed: _failed, filesSkipped: _skipped, ...totals } = this.totals;
+    return {
+      progress: this.progress(),
+      totals,
+      listing: this.listing,
+      ...(failure !== undefined
+        ? {
+            error:
+              failure instanceof TrailwatchError
+                ? failure
+                : asTrailwatchError(failure, `s3://${this.options.bucket}`),
+          }
+        : {}),
+    };
+  }
+
+  private async process(object: LogObject): Promise<void> {
+    const { bucket, settings, store, reader } = this.options;
+    const file = s3LogFile(reader as ObjectReader, { bucket, ...object }, settings);
+    const { stats, error } = await processObject(file, {
+      store: store as EventStore,
+      settings,
+      seen: this.seen,
+      now: this.now,
+    });
+    const outcome = error ? failedStats(file.source, error) : stats;
+    addFile(this.totals, outcome);
+    // a store that cannot be written fails every file alike: stop, and let a rerun resume
+    if (outcome.error instanceof StoreWriteError || outcome.error instanceof StoreUnavailableError)
+      this.stopped ??= { error: outcome.error };
+    if (outcome.error || outcome.rejected > 0) this.options.onFile?.(file.source, outcome);
+    this.report();
+  }
+
+  private async announce(): Promise<void> {
+    if (this.messages.length === 0) return;
+    const bodies = this.messages;
+    this.messages = [];
+    await (this.options.queue as QueueSender).send(bodies);
+    this.counts.announced += bodies.length;
+    this.report();
+  }
+
+  private progress(): BackfillProgress {
+    const t = this.totals;
+    return {
+      ...this.counts,
+      processed: t.files - t.filesFailed,
+      failed: t.filesFailed,
+      filesSkipped: t.filesSkipped,
+      records: t.records,
+      indexed: t.indexed,
+      bytes: t.bytes,
+      findings: t.findings,
+    };
+  }
+
+  private report(): void {
+    this.options.onProgress?.(this.progress());
+  }
+}
+
+/** The files marked done, read one folder partition at a time (the last few folders kept). */
+class DoneFiles {
+  private readonly folders = new Map<string, Promise<Map<string, number | undefined>>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly bucket: string,
+    private readonly settings: Settings,
+  ) {}
+
+  async has(object: LogObject): Promise<boolean> {
+    return isDone(await this.folder(object.key), object.key, object.size);
+  }
+
+  private folder(key: string): Promise<Map<string, number | undefined>> {
+    const pk = fileFolderPartition(this.bucket, key);
+    let done = this.folders.get(pk);
+    if (!done) {
+      if (this.folders.size >= FOLDERS_CACHED)
+        this.folders.delete(this.folders.keys().next().value as string);
+      done = this.store
+        .readPartition(pk, { consistent: true })
+        .then((items) => doneFiles(items, this.settings));
+      this.folders.set(pk, done);
+    }
+    return done;
+  }
 }

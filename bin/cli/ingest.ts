@@ -1,8 +1,11 @@
-import { createReadStream, type Dirent, promises as fs } from 'node:fs';
+import { createReadStream, type Dirent, promises as fs, type ReadStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputReadError, type TrailwatchError } from '../../lambda/core/errors';
-import { emptyStats, type FileStats, type IndexStore, processLogFile } from '../../lambda/core/pipeline';
+import { type FileStats, failedStats } from '../../lambda/core/file-stats';
+import type { IndexStore } from '../../lambda/core/pipeline';
+import { mapLimit } from '../../lambda/core/pool';
+import { type LogFile, processObject } from '../../lambda/core/process-object';
 import type { Settings } from '../../lambda/core/settings';
 
 /** A local file to ingest: `display` is how the user named it, `path` is absolute. */
@@ -104,22 +107,13 @@ export interface IngestOptions {
 }
 
 /** Processes local files with bounded concurrency; duplicates across files are counted once. */
-export async function ingestFiles(files: readonly LocalFile[], options: IngestOptions): Promise<FileStats[]> {
+export function ingestFiles(files: readonly LocalFile[], options: IngestOptions): Promise<FileStats[]> {
   const seen = new Map<string, string>();
-  const results: FileStats[] = new Array(files.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const i = next++;
-      const file = files[i];
-      if (file === undefined) return;
-      const stats = await ingestOne(file, options, seen);
-      results[i] = stats;
-      options.onFile?.(file, stats);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, files.length)) }, worker));
-  return results;
+  return mapLimit(files, options.concurrency, async (file) => {
+    const stats = await ingestOne(file, options, seen);
+    options.onFile?.(file, stats);
+    return stats;
+  });
 }
 
 async function ingestOne(
@@ -127,26 +121,15 @@ async function ingestOne(
   options: IngestOptions,
   seen: Map<string, string>,
 ): Promise<FileStats> {
-  const stream = createReadStream(file.path, { highWaterMark: 1024 * 1024 });
-  const opened = new Promise<void>((ok, fail) => {
-    stream.once('open', () => ok());
-    stream.once('error', fail);
+  const source = fileSource(file.path);
+  const result = await processObject(localLogFile(file, source), {
+    store: options.store,
+    settings: options.settings,
+    seen,
   });
-  try {
-    await opened;
-  } catch (error) {
-    stream.destroy();
-    const stats = emptyStats(fileSource(file.path));
-    stats.status = 'failed';
-    stats.error = readError(file.display, error);
-    return stats;
-  }
-  const stats = await processLogFile(
-    stream,
-    { source: fileSource(file.path), settings: options.settings, seen },
-    options.store,
-  );
-  stream.destroy();
+  // not opened: named as the user typed it, with the reason
+  if (result.error) return failedStats(source, readError(file.display, result.error.cause));
+  const { stats } = result;
   if (stats.error)
     // name the file as the user typed it rather than as a file:// URL
     stats.error =
@@ -154,6 +137,24 @@ async function ingestOne(
         ? stats.error.withSource(file.display, { replace: true })
         : stats.error;
   return stats;
+}
+
+/** A local file as the pipeline reads it; no marker yet (every run reads every file). */
+function localLogFile(file: LocalFile, source: string): LogFile {
+  let stream: ReadStream | undefined;
+  return {
+    source,
+    open: async () => {
+      const opening = createReadStream(file.path, { highWaterMark: 1024 * 1024 });
+      stream = opening;
+      await new Promise<void>((ok, fail) => {
+        opening.once('open', () => ok());
+        opening.once('error', fail);
+      });
+      return opening;
+    },
+    close: () => stream?.destroy(),
+  };
 }
 
 /** Shortest readable name of a path for messages. */

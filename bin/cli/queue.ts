@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { QueueSendError } from '../../lambda/core/errors';
+import { type Backoff, sendAll } from '../../lambda/core/retry';
 import type { QueueSender } from './backfill';
 
 /** The region in a queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`), if any. */
@@ -7,7 +8,16 @@ export function queueRegion(url: string): string | undefined {
   return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\//.exec(url)?.[1];
 }
 
-const ATTEMPTS = 5;
+/**
+ * Whole requests (throttling, server errors, network) are retried by the SDK's standard strategy,
+ * set here once; the entries an answer reports failed are sent again by `sendAll` (the store's retry
+ * helper), 5 sends in all, waits of up to 200 ms, 400 ms, … with full jitter.
+ */
+const SDK_RETRIES: SQSClientConfig = { retryMode: 'standard', maxAttempts: 3 };
+const FAILED_ENTRIES: Backoff = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
+
+type Entry = { Id: string; MessageBody: string };
+type FailedEntry = { Id?: string; SenderFault?: boolean; Code?: string; Message?: string };
 
 /**
  * SendMessageBatch, 10 messages a call. Entries SQS reports as failed on its side are sent again
@@ -26,7 +36,12 @@ export class SqsQueueSender implements QueueSender {
     const endpoint = env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL;
     return new SqsQueueSender(
       queueUrl,
-      new SQSClient({ ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}), ...config }),
+      new SQSClient({
+        ...SDK_RETRIES,
+        ...(region ? { region } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        ...config,
+      }),
     );
   }
 
@@ -35,12 +50,13 @@ export class SqsQueueSender implements QueueSender {
   }
 
   private async sendBatch(bodies: readonly string[]): Promise<void> {
-    let entries = bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
-    for (let attempt = 1; ; attempt++) {
-      let failed: { Id?: string; SenderFault?: boolean; Code?: string; Message?: string }[];
+    let failed: FailedEntry[] = [];
+    let attempts = 0;
+    const send = async (entries: readonly Entry[]): Promise<readonly Entry[]> => {
+      attempts++;
       try {
         const out = await this.client.send(
-          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: [...entries] }),
         );
         failed = out.Failed ?? [];
       } catch (error) {
@@ -48,18 +64,24 @@ export class SqsQueueSender implements QueueSender {
           cause: error,
         });
       }
-      if (failed.length === 0) return;
       const fault = failed.find((f) => f.SenderFault);
-      if (fault || attempt >= ATTEMPTS) {
-        const f = fault ?? failed[0];
-        throw new QueueSendError(
-          `${failed.length} message(s) not accepted${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${f?.Code ?? 'error'} ${f?.Message ?? ''}`.trim(),
-          this.queueUrl,
-        );
-      }
+      if (fault) throw this.notAccepted(failed, fault, attempts);
       const ids = new Set(failed.map((f) => f.Id));
-      entries = entries.filter((e) => ids.has(e.Id));
-      await this.sleep(Math.random() * 100 * 2 ** attempt);
-    }
+      return entries.filter((e) => ids.has(e.Id));
+    };
+    const entries = bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
+    const unsent = await sendAll(entries, send, { ...FAILED_ENTRIES, sleep: this.sleep });
+    if (unsent) throw this.notAccepted(failed, failed[0], unsent.attempts);
+  }
+
+  private notAccepted(
+    failed: readonly FailedEntry[],
+    f: FailedEntry | undefined,
+    attempts: number,
+  ): QueueSendError {
+    return new QueueSendError(
+      `${failed.length} message(s) not accepted${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${f?.Code ?? 'error'} ${f?.Message ?? ''}`.trim(),
+      this.queueUrl,
+    );
   }
 }

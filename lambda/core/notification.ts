@@ -1,18 +1,20 @@
 import {
-  asTrailwatchError,
   InvalidMessageError,
   MessageFailedError,
   OutOfTimeError,
   type TrailwatchError,
   UsageError,
 } from './errors';
-import { fileMarkerItem } from './file-markers';
+import type { FileStats } from './file-stats';
 import { field, isObject, text } from './json';
 import type { MetricsSink } from './metrics';
-import { type FileStats, type IndexStore, processLogFile } from './pipeline';
+import type { IndexStore } from './pipeline';
+import { type ObjectReader, processObject, s3LogFile } from './process-object';
 import { classifyKey, decodeEventKey, type KeyKind, parseLogKey, skipReason } from './s3-key';
 import type { Settings } from './settings';
-import { checkCanStart, type TimeBudget } from './time-budget';
+import type { TimeBudget } from './time-budget';
+
+export type { ObjectReader } from './process-object';
 
 /**
  * One SQS message announcing delivered log files, from S3 event notifications (what the stack sets
@@ -140,11 +142,6 @@ export function objectCreatedMessage(
   });
 }
 
-/** Reads an object as a stream of chunks. */
-export interface ObjectReader {
-  read(bucket: string, key: string): Promise<AsyncIterable<Uint8Array>>;
-}
-
 /** Structured log lines (Powertools Logger fits). */
 export interface Log {
   info(message: string, ...attributes: Record<string, unknown>[]): void;
@@ -244,52 +241,7 @@ export async function processNotification(body: string, deps: NotificationDeps):
     return [];
   }
   const outcomes: ObjectOutcome[] = [];
-  for (const object of notification.objects) {
-    const source = `s3://${object.bucket}/${object.key}`;
-    const refused = refusalReason(object, deps.logLocation);
-    if (refused !== undefined) {
-      // whoever may send to the queue cannot make the function read anything else
-      deps.metrics?.count('ObjectsRefused', 1);
-      deps.log?.warn('object refused', { source: source.slice(0, 2048), reason: refused });
-      outcomes.push({ object, kind: 'refused' });
-      continue;
-    }
-    const kind = classifyKey(object.key, object.size);
-    if (kind !== 'log') {
-      deps.log?.info('skipped', { source, reason: skipReason(kind) });
-      outcomes.push({ object, kind });
-      continue;
-    }
-    try {
-      checkCanStart(deps.budget, source);
-      const body = await deps.reader.read(object.bucket, object.key);
-      const stats = await processLogFile(
-        body,
-        {
-          source,
-          settings: deps.settings,
-          ...(deps.metrics ? { metrics: deps.metrics } : {}),
-          ...(deps.budget ? { budget: deps.budget } : {}),
-          ...(deps.now ? { now: deps.now } : {}),
-        },
-        deps.store,
-      );
-      logStats(deps.log, stats);
-      // every item of the file is stored: mark it done (a backfill skips it)
-      if (stats.status !== 'failed') await markDone(deps, object, stats);
-      outcomes.push({ object, kind, stats, ...(stats.error ? { error: stats.error } : {}) });
-    } catch (error) {
-      const e = asTrailwatchError(error, source);
-      if (e instanceof OutOfTimeError) {
-        deps.metrics?.count('FilesDeferred', 1);
-        deps.log?.warn('file deferred', { source, error: e.describe() });
-      } else {
-        deps.metrics?.count('FilesFailed', 1);
-        deps.log?.error('file failed', { source, error: e.describe() });
-      }
-      outcomes.push({ object, kind, error: e });
-    }
-  }
+  for (const object of notification.objects) outcomes.push(await processAnnounced(object, deps));
   const failed = outcomes.filter((o) => o.error);
   if (failed.length > 0) {
     throw new MessageFailedError(
@@ -299,8 +251,37 @@ export async function processNotification(body: string, deps: NotificationDeps):
   return outcomes;
 }
 
-async function markDone(deps: NotificationDeps, object: AnnouncedObject, stats: FileStats): Promise<void> {
-  await deps.store.putItem(fileMarkerItem(object, stats, deps.settings, deps.now?.() ?? Date.now()));
+/** One announced object: refused, skipped by its key, or processed (`processObject`). */
+async function processAnnounced(object: AnnouncedObject, deps: NotificationDeps): Promise<ObjectOutcome> {
+  const source = `s3://${object.bucket}/${object.key}`;
+  const refused = refusalReason(object, deps.logLocation);
+  if (refused !== undefined) {
+    // whoever may send to the queue cannot make the function read anything else
+    deps.metrics?.count('ObjectsRefused', 1);
+    deps.log?.warn('object refused', { source: source.slice(0, 2048), reason: refused });
+    return { object, kind: 'refused' };
+  }
+  const kind = classifyKey(object.key, object.size);
+  if (kind !== 'log') {
+    deps.log?.info('skipped', { source, reason: skipReason(kind) });
+    return { object, kind };
+  }
+  const result = await processObject(s3LogFile(deps.reader, object, deps.settings), deps);
+  if (result.stats) logStats(deps.log, result.stats);
+  const { error } = result;
+  if (error === undefined) {
+    const { stats } = result;
+    return { object, kind, stats, ...(stats.error ? { error: stats.error } : {}) };
+  }
+  // failed outside the pipeline (which counted its own): not started, unreadable, not marked
+  if (error instanceof OutOfTimeError) {
+    deps.metrics?.count('FilesDeferred', 1);
+    deps.log?.warn('file deferred', { source, error: error.describe() });
+  } else {
+    deps.metrics?.count('FilesFailed', 1);
+    deps.log?.error('file failed', { source, error: error.describe() });
+  }
+  return { object, kind, error };
 }
 
 function logStats(log: Log | undefined, stats: FileStats): void {

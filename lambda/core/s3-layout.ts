@@ -79,128 +79,155 @@ export async function* findLogObjects(
   filter: LayoutFilter,
   stats: ListStats = { listCalls: 0, objectsSeen: 0 },
 ): AsyncGenerator<LogObject> {
-  const range: Range = {
-    ...(filter.sinceMs !== undefined ? { from: day(filter.sinceMs) } : {}),
-    ...(filter.untilMs !== undefined ? { to: day(filter.untilMs + DAY_SLACK_MS) } : {}),
-  };
-  const unbounded = range.from === undefined && range.to === undefined;
-  const accounts = filter.accounts?.size ? filter.accounts : undefined;
-  const regions = filter.regions?.size ? filter.regions : undefined;
-
-  /** Every page of one listing. */
-  async function* pages(prefix: string, delimiter?: string): AsyncGenerator<ListPage> {
-    let token: string | undefined;
-    do {
-      stats.listCalls++;
-      const page = await lister.list(prefix, {
-        ...(delimiter ? { delimiter } : {}),
-        ...(token ? { continuationToken: token } : {}),
-      });
-      stats.objectsSeen += page.objects.length;
-      yield page;
-      token = page.next;
-    } while (token);
-  }
-
-  async function folders(prefix: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const page of pages(prefix, '/')) out.push(...page.prefixes);
-    return out;
-  }
-
-  /** Objects under a prefix (all depths), kept when they are log files in the filter. */
-  async function* flat(prefix: string): AsyncGenerator<LogObject> {
-    for await (const page of pages(prefix))
-      for (const o of page.objects) if (selected(o.key, o.size)) yield { key: o.key, size: o.size };
-  }
-
-  function selected(key: string, size: number): boolean {
-    // only CloudTrail log file keys: AWS Config's `AWSLogs/<account>/Config/…json.gz` are not
-    if (classifyKey(key, size) !== 'log') return false;
-    const parts = parseLogKey(key);
-    if (!parts) return false;
-    if (accounts && !accounts.has(parts.accountId)) return false;
-    if (regions && !regions.has(parts.region)) return false;
-    if (range.from !== undefined && parts.date < range.from) return false;
-    if (range.to !== undefined && parts.date > range.to) return false;
-    return true;
-  }
-
-  const last = (folder: string): string => folder.slice(0, -1).split('/').pop() ?? '';
-
-  async function* walk(prefix: string, level: Level): AsyncGenerator<LogObject> {
-    // below a region, without a time range, one flat listing is the fewest calls
-    if (unbounded && (level === 'region' || level === 'year' || level === 'month' || level === 'day')) {
-      yield* flat(prefix);
-      return;
-    }
-    switch (level) {
-      case 'awslogs':
-      case 'org':
-        for (const f of await folders(prefix)) {
-          const name = last(f);
-          if (level === 'awslogs' && ORG.test(name)) yield* walk(f, 'org');
-          else if (!accounts || accounts.has(name)) yield* walk(f, 'account');
-        }
-        return;
-      case 'account':
-        // CloudTrail-Digest/ and CloudTrail-Insight/ are beside CloudTrail/: not listed at all
-        yield* walk(`${prefix}CloudTrail/`, 'service');
-        return;
-      case 'service':
-        for (const f of await folders(prefix)) if (!regions || regions.has(last(f))) yield* walk(f, 'region');
-        return;
-      case 'region':
-        for (const f of await folders(prefix)) {
-          const y = last(f);
-          if (!/^\d{4}$/.test(y) || !overlaps(range, `${y}-01-01`, `${y}-12-31`)) continue;
-          if (within(range, `${y}-01-01`, `${y}-12-31`)) yield* flat(f);
-          else yield* walk(f, 'year');
-        }
-        return;
-      case 'year':
-        for (const f of await folders(prefix)) {
-          const [y, m] = f.slice(0, -1).split('/').slice(-2);
-          if (!/^\d{2}$/.test(m ?? '')) continue;
-          const first = `${y}-${m}-01`;
-          const lastDay = day(Date.UTC(Number(y), Number(m), 0));
-          if (!overlaps(range, first, lastDay)) continue;
-          if (within(range, first, lastDay)) yield* flat(f);
-          else yield* walk(f, 'month');
-        }
-        return;
-      case 'month': {
-        // a month at an end of the range: its days in the range, each listed directly
-        const [y, m] = prefix.slice(0, -1).split('/').slice(-2);
-        const start = Date.UTC(Number(y), Number(m) - 1, 1);
-        for (let t = start; new Date(t).getUTCMonth() === Number(m) - 1; t += DAY_MS) {
-          const d = day(t);
-          if (within(range, d, d)) yield* flat(`${prefix}${d.slice(8, 10)}/`);
-        }
-        return;
-      }
-      case 'day':
-        yield* flat(prefix);
-        return;
-    }
-  }
-
+  const walk = new LayoutWalk(lister, filter, stats);
   const start = startingPoint(filter.prefix);
   if (start) {
-    yield* walk(start.prefix, start.level);
+    yield* walk.walk(start.prefix, start.level);
     return;
   }
   // no AWSLogs/ in the prefix: the trail's own key prefix, or the bucket's root
   const prefix = filter.prefix;
   if (prefix === '' || prefix.endsWith('/')) {
-    const top = await folders(prefix);
+    const top = await walk.folders(prefix);
     if (top.includes(`${prefix}AWSLogs/`)) {
-      yield* walk(`${prefix}AWSLogs/`, 'awslogs');
+      yield* walk.walk(`${prefix}AWSLogs/`, 'awslogs');
       return;
     }
   }
   // not the CloudTrail layout (or not at a folder boundary): list everything, filter by key
-  yield* flat(prefix);
+  yield* walk.flat(prefix);
+}
+
+/** The walk down the layout: one delimited listing per folder level, flat listings below. */
+class LayoutWalk {
+  private readonly range: Range;
+  private readonly unbounded: boolean;
+  private readonly accounts: ReadonlySet<string> | undefined;
+  private readonly regions: ReadonlySet<string> | undefined;
+
+  constructor(
+    private readonly lister: ObjectLister,
+    filter: LayoutFilter,
+    private readonly stats: ListStats,
+  ) {
+    this.range = {
+      ...(filter.sinceMs !== undefined ? { from: day(filter.sinceMs) } : {}),
+      ...(filter.untilMs !== undefined ? { to: day(filter.untilMs + DAY_SLACK_MS) } : {}),
+    };
+    this.unbounded = this.range.from === undefined && this.range.to === undefined;
+    this.accounts = filter.accounts?.size ? filter.accounts : undefined;
+    this.regions = filter.regions?.size ? filter.regions : undefined;
+  }
+
+  /** Every page of one listing. */
+  private async *pages(prefix: string, delimiter?: string): AsyncGenerator<ListPage> {
+    let token: string | undefined;
+    do {
+      this.stats.listCalls++;
+      const page = await this.lister.list(prefix, {
+        ...(delimiter ? { delimiter } : {}),
+        ...(token ? { continuationToken: token } : {}),
+      });
+      this.stats.objectsSeen += page.objects.length;
+      yield page;
+      token = page.next;
+    } while (token);
+  }
+
+  async folders(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const page of this.pages(prefix, '/')) out.push(...page.prefixes);
+    return out;
+  }
+
+  /** Objects under a prefix (all depths), kept when they are log files in the filter. */
+  async *flat(prefix: string): AsyncGenerator<LogObject> {
+    for await (const page of this.pages(prefix))
+      for (const o of page.objects) if (this.selected(o.key, o.size)) yield { key: o.key, size: o.size };
+  }
+
+  private selected(key: string, size: number): boolean {
+    // only CloudTrail log file keys: AWS Config's `AWSLogs/<account>/Config/…json.gz` are not
+    if (classifyKey(key, size) !== 'log') return false;
+    const parts = parseLogKey(key);
+    if (!parts) return false;
+    if (this.accounts && !this.accounts.has(parts.accountId)) return false;
+    if (this.regions && !this.regions.has(parts.region)) return false;
+    if (this.range.from !== undefined && parts.date < this.range.from) return false;
+    if (this.range.to !== undefined && parts.date > this.range.to) return false;
+    return true;
+  }
+
+  async *walk(prefix: string, level: Level): AsyncGenerator<LogObject> {
+    // below a region, without a time range, one flat listing is the fewest calls
+    if (this.unbounded && (level === 'region' || level === 'year' || level === 'month' || level === 'day')) {
+      yield* this.flat(prefix);
+      return;
+    }
+    switch (level) {
+      case 'awslogs':
+      case 'org':
+        for (const f of await this.folders(prefix)) {
+          const name = last(f);
+          if (level === 'awslogs' && ORG.test(name)) yield* this.walk(f, 'org');
+          else if (!this.accounts || this.accounts.has(name)) yield* this.walk(f, 'account');
+        }
+        return;
+      case 'account':
+        // CloudTrail-Digest/ and CloudTrail-Insight/ are beside CloudTrail/: not listed at all
+        yield* this.walk(`${prefix}CloudTrail/`, 'service');
+        return;
+      case 'service':
+        for (const f of await this.folders(prefix))
+          if (!this.regions || this.regions.has(last(f))) yield* this.walk(f, 'region');
+        return;
+      case 'region':
+      case 'year':
+        yield* this.dated(prefix, level);
+        return;
+      case 'month':
+        yield* this.days(prefix);
+        return;
+      case 'day':
+        yield* this.flat(prefix);
+        return;
+    }
+  }
+
+  /** The years of a region, or the months of a year: those in the range, whole ones listed flat. */
+  private async *dated(prefix: string, level: 'region' | 'year'): AsyncGenerator<LogObject> {
+    for (const f of await this.folders(prefix)) {
+      const span = level === 'region' ? yearSpan(f) : monthSpan(f);
+      if (!span || !overlaps(this.range, span.first, span.last)) continue;
+      if (within(this.range, span.first, span.last)) yield* this.flat(f);
+      else yield* this.walk(f, level === 'region' ? 'year' : 'month');
+    }
+  }
+
+  /** A month at an end of the range: its days in the range, each listed directly. */
+  private async *days(prefix: string): AsyncGenerator<LogObject> {
+    const [y, m] = prefix.slice(0, -1).split('/').slice(-2);
+    const start = Date.UTC(Number(y), Number(m) - 1, 1);
+    for (let t = start; new Date(t).getUTCMonth() === Number(m) - 1; t += DAY_MS) {
+      const d = day(t);
+      if (within(this.range, d, d)) yield* this.flat(`${prefix}${d.slice(8, 10)}/`);
+    }
+  }
+}
+
+const last = (folder: string): string => folder.slice(0, -1).split('/').pop() ?? '';
+
+/** The first and last day of a year folder (`…/2025/`), if it is one. */
+function yearSpan(folder: string): { first: string; last: string } | undefined {
+  const y = last(folder);
+  return /^\d{4}$/.test(y) ? { first: `${y}-01-01`, last: `${y}-12-31` } : undefined;
+}
+
+/** The first and last day of a month folder (`…/2025/03/`), if it is one. */
+function monthSpan(folder: string): { first: string; last: string } | undefined {
+  const [y, m] = folder.slice(0, -1).split('/').slice(-2);
+  if (!/^\d{2}$/.test(m ?? '')) return undefined;
+  return { first: `${y}-${m}-01`, last: day(Date.UTC(Number(y), Number(m), 0)) };
 }
 
 /** Where a prefix that names part of the layout starts the walk; undefined when it does not. */

@@ -1,0 +1,111 @@
+import { NotCloudTrailFileError } from './errors';
+import { extractEvent, type IndexedEvent } from './event';
+import { buildItems, type TableItem } from './items';
+import { isObject, type JsonObject } from './json';
+import { recordHash } from './record-hash';
+import type { InvalidRecord, RawRecord } from './record-stream';
+import { type Hit, isKeyPush, statelessHits } from './rules';
+import { selectRecord } from './select';
+import type { Settings } from './settings';
+
+/**
+ * What one record of a log file is, decided from the record alone (and the eventIDs already seen):
+ * rejected with a reason, skipped by rule, a duplicate of a record already written, an event with
+ * its items, or an SSH key push (whose items are built once the rules have judged it). Pure: no
+ * store, no counters; the pipeline acts on the answer.
+ */
+
+/** An SSH key push, kept for the rules phase (`detector.ts`). */
+export interface Push {
+  readonly event: IndexedEvent;
+  readonly timeMs: number;
+  /** What the stateless rules found (the event's `findings` list them). */
+  readonly hits: Hit[];
+  readonly hash: string;
+  /** Position of the record in its file. */
+  readonly index: number;
+}
+
+export type Classified =
+  | { readonly kind: 'reject'; readonly reason: string }
+  | { readonly kind: 'skip' }
+  /** The same record (content hash) was written under its eventID in this run. */
+  | { readonly kind: 'duplicate' }
+  /** `firstSeen`: its eventID is new to the run (a known eventID with other content goes on). */
+  | {
+      readonly kind: 'event';
+      readonly event: IndexedEvent;
+      /** Its event item first, then its index items. */
+      readonly items: TableItem[];
+      /** The content hash of the record. */
+      readonly hash: string;
+      readonly firstSeen: boolean;
+    }
+  | { readonly kind: 'push'; readonly push: Push; readonly firstSeen: boolean };
+
+export interface ClassifyContext {
+  readonly settings: Settings;
+  readonly source: string;
+  /** TTL of the items (epoch seconds), none when undefined. */
+  readonly expiresAt: number | undefined;
+  /** eventIDs written in this run, with the content hash of their record. */
+  readonly seen: ReadonlyMap<string, string>;
+}
+
+const RECORD_FIELDS = ['eventVersion', 'eventID', 'eventTime', 'eventSource', 'eventName', 'userIdentity'];
+const SKIP: Classified = { kind: 'skip' };
+const DUPLICATE: Classified = { kind: 'duplicate' };
+
+/**
+ * Classifies one record the reader emitted.
+ * @throws NotCloudTrailFileError when a standalone JSON object is not a CloudTrail record
+ */
+export function classifyRecord(raw: RawRecord | InvalidRecord, ctx: ClassifyContext): Classified {
+  if (raw.kind === 'invalid') return { kind: 'reject', reason: raw.reason };
+  let record: unknown;
+  try {
+    record = JSON.parse(raw.bytes.toString('utf8'));
+  } catch (error) {
+    const why = error instanceof Error ? error.message.slice(0, 120) : String(error);
+    return { kind: 'reject', reason: `not valid JSON (${why})` };
+  }
+  if (!isObject(record)) return { kind: 'reject', reason: 'record is not a JSON object' };
+  if (raw.standalone && !looksLikeRecord(record)) {
+    throw new NotCloudTrailFileError(
+      Object.hasOwn(record, 'Records')
+        ? '"Records" is not an array'
+        : 'no "Records" array, and not a CloudTrail record',
+    );
+  }
+  const selection = selectRecord(record, ctx.settings);
+  if (selection === 'no-source') return { kind: 'reject', reason: 'missing eventSource' };
+  if (selection !== 'indexed') return SKIP;
+  const extraction = extractEvent(record, raw.bytes, ctx.source);
+  if (!extraction.ok) return { kind: 'reject', reason: extraction.reason };
+  const { event, timeMs } = extraction;
+  const hash = recordHash(record);
+  const known = ctx.seen.get(event.eventID);
+  if (known === hash) return DUPLICATE;
+  const firstSeen = known === undefined;
+  if (isKeyPush(event)) {
+    const hits = statelessHits(event, ctx.settings.detection);
+    const push = {
+      event: { ...event, findings: hits.map((h) => h.rule) },
+      timeMs,
+      hits,
+      hash,
+      index: raw.index,
+    };
+    return { kind: 'push', push, firstSeen };
+  }
+  const items = buildItems(
+    event,
+    timeMs,
+    ctx.expiresAt === undefined ? { recordHash: hash } : { expiresAt: ctx.expiresAt, recordHash: hash },
+  );
+  return { kind: 'event', event, items, hash, firstSeen };
+}
+
+function looksLikeRecord(value: JsonObject): boolean {
+  return RECORD_FIELDS.some((f) => Object.hasOwn(value, f));
+}

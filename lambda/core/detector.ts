@@ -1,0 +1,162 @@
+import { withTtl } from './batch-writer';
+import type { Push } from './classify';
+import { writeEventItem } from './conflicts';
+import type { IndexedEvent } from './event';
+import { countConflict, type FileStats } from './file-stats';
+import { recordFinding } from './findings';
+import { buildItems, EVENT_SK, itemToEvent, keys, type TableItem } from './items';
+import type { MetricsSink } from './metrics';
+import type { IndexStore } from './pipeline';
+import { mapLimit } from './pool';
+import { type Hit, statefulHits } from './rules';
+import type { Settings } from './settings';
+import { parseTime } from './time';
+import { checkCanContinue, type TimeBudget } from './time-budget';
+
+/**
+ * The SSH key rules phase of a file. Once everything else of the file is stored, the pushes are
+ * written the same way (event items conditionally, then their index items, the key-index items
+ * last), every known push of each key is read back (strongly consistent) and the rules run.
+ * Writing before reading makes the stateful rules independent of arrival order: of two files
+ * delivered at once, at least the one that reads last sees both. A file full of pushes is handled
+ * in slices, so memory stays bounded.
+ */
+
+/** SSH key pushes handled at once (their items written, then the rules run). */
+const PUSH_SLICE = 500;
+/** Newest pushes of one key read for the stateful rules. */
+export const MAX_KEY_HISTORY = 10_000;
+
+export interface DetectorOptions {
+  readonly settings: Settings;
+  readonly source: string;
+  readonly stats: FileStats;
+  readonly metrics: MetricsSink;
+  readonly now: () => number;
+  readonly expiresAt: number | undefined;
+  /** Conditional event-item writes in flight. */
+  readonly maxPendingEventWrites: number;
+  readonly budget?: TimeBudget;
+}
+
+export class Detector {
+  private pushes: Push[] = [];
+  private failed: { readonly error: unknown } | undefined;
+
+  constructor(
+    private readonly store: IndexStore,
+    private readonly options: DetectorOptions,
+  ) {}
+
+  /** The first failure of a slice: the file fails. */
+  get failure(): { readonly error: unknown } | undefined {
+    return this.failed;
+  }
+
+  /** Keeps a push; true when a slice is full and should be handled now (`run`). */
+  add(push: Push): boolean {
+    this.pushes.push(push);
+    return this.pushes.length >= PUSH_SLICE;
+  }
+
+  /** Writes the pushes kept so far and runs the rules on them; a failure is kept in `failure`. */
+  async run(): Promise<void> {
+    if (this.failed !== undefined || this.pushes.length === 0) return;
+    try {
+      const stored = await this.writePushes(this.pushes.splice(0));
+      await this.judge(stored);
+    } catch (error) {
+      this.failed ??= { error };
+    }
+  }
+
+  /**
+   * The event items first, conditionally: a push whose eventID holds another record is a conflict,
+   * and is neither indexed nor judged. Then the index items, the key-index items last: a push
+   * visible in its key's partition has all its other items.
+   */
+  private async writePushes(all: Push[]): Promise<Push[]> {
+    const { stats, metrics, now, expiresAt, budget, source } = this.options;
+    const written = await mapLimit(all, this.options.maxPendingEventWrites, async (p) => {
+      // stop between conditional writes when time runs low
+      checkCanContinue(budget, source);
+      const [eventItem, ...indexItems] = buildItems(p.event, p.timeMs, {
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        recordHash: p.hash,
+      }) as [TableItem, ...TableItem[]];
+      return { p, indexItems, write: await writeEventItem(this.store, eventItem, p.event, now(), expiresAt) };
+    });
+    const pushes: Push[] = [];
+    const items: TableItem[] = [];
+    for (const { p, indexItems, write } of written) {
+      if (write.kind === 'conflict') {
+        countConflict(stats, metrics, p.index, write);
+        continue;
+      }
+      pushes.push(p);
+      stats.indexed++;
+      if (write.kind === 'created') stats.items++;
+      items.push(...(write.kind === 'identical' ? withTtl(indexItems, write.expiresAt) : indexItems));
+    }
+    await this.store.write(items.filter((i) => i.kind !== 'key'));
+    await this.store.write(items.filter((i) => i.kind === 'key'));
+    stats.items += items.length;
+    stats.sshKeyPushes += pushes.length;
+    return pushes;
+  }
+
+  /** The stateless hits of the file's pushes, then the stateful rules on each key's history. */
+  private async judge(pushes: readonly Push[]): Promise<void> {
+    for (const p of pushes) for (const hit of p.hits) await this.record(p.event, p.timeMs, hit);
+    const own = new Map(pushes.map((p) => [p.event.eventID, p]));
+    const fingerprints = new Set(
+      pushes.map((p) => p.event.ssh?.fingerprint).filter((f): f is string => f !== undefined),
+    );
+    for (const fingerprint of fingerprints) {
+      const history = (
+        await this.store.readPartition(keys.sshKey(fingerprint), { consistent: true, limit: MAX_KEY_HISTORY })
+      ).map(itemToEvent);
+      const byId = new Map(history.map((e) => [e.eventID, e]));
+      for (const [eventID, hits] of statefulHits(history, this.options.settings.detection)) {
+        for (const hit of hits) await this.recordStateful(own.get(eventID), byId.get(eventID), eventID, hit);
+      }
+    }
+  }
+
+  /** A stateful hit on one of this file's pushes, or on another file's (read back in full). */
+  private async recordStateful(
+    mine: Push | undefined,
+    known: IndexedEvent | undefined,
+    eventID: string,
+    hit: Hit,
+  ): Promise<void> {
+    if (mine) {
+      await this.record(mine.event, mine.timeMs, hit);
+      return;
+    }
+    // another file's push: its items list the rule only once the finding is fully recorded
+    if (!known || known.findings.includes(hit.rule)) return;
+    const event = (await this.readEvent(eventID)) ?? known;
+    const timeMs = parseTime(event.eventTime);
+    if (timeMs !== undefined) await this.record(event, timeMs, hit);
+  }
+
+  private async record(event: IndexedEvent, timeMs: number, hit: Hit): Promise<void> {
+    const { stats, metrics, budget, source, expiresAt } = this.options;
+    // a finding is a few writes in a row: stop between findings when time runs low (a finding cut
+    // short is completed by the redelivery, its metric raised once)
+    checkCanContinue(budget, source);
+    if (await recordFinding(this.store, event, timeMs, hit, expiresAt)) {
+      stats.findings++;
+      stats.findingsByRule[hit.rule] = (stats.findingsByRule[hit.rule] ?? 0) + 1;
+      metrics.finding(hit.rule);
+    }
+  }
+
+  /** The full summary of an event (all IDs, for its partitions), from its event item. */
+  private async readEvent(eventID: string): Promise<IndexedEvent | undefined> {
+    const items = await this.store.readPartition(keys.event(eventID), { consistent: true, limit: 10 });
+    const item = items.find((i) => i.sk === EVENT_SK);
+    return item ? itemToEvent(item) : undefined;
+  }
+}
