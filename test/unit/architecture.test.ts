@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -49,5 +50,38 @@ describe('architecture', () => {
     // attribute names in expressions are placeholders bound to schema constants, never record text
     for (const m of store.matchAll(/ExpressionAttributeNames: \{([^}]*)\}/g))
       expect(m[1]).not.toMatch(/item\.|record|event\./);
+  });
+});
+
+/** Functions (declarations, methods, arrows) longer than `max` lines in a source file. */
+function longFunctions(file: string, max: number): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+      const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
+      if (last - first + 1 > max) found.push(`${file}:${first + 1} (${last - first + 1} lines)`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('sizes a newcomer can read', () => {
+  const product = ['bin', 'lib', 'lambda', 'scripts'].flatMap(sources);
+
+  it('keeps every source file under 400 lines', () => {
+    const long = product
+      .map((f) => ({ f, lines: readFileSync(join(ROOT, f), 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines >= 400)
+      .map(({ f, lines }) => `${f} (${lines} lines)`);
+    expect(long).toEqual([]);
+  });
+
+  it('keeps every function of lambda/ and bin/ within 80 lines', () => {
+    expect(['bin', 'lambda'].flatMap(sources).flatMap((f) => longFunctions(f, 80))).toEqual([]);
   });
 });
