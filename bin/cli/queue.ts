@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { QueueSendError } from '../../lambda/core/errors';
-import { type Backoff, sendAll } from '../../lambda/core/retry';
+import { type Backoff, sleep as realSleep, sendAll } from '../../lambda/core/retry';
 import type { QueueSender } from './backfill';
 
 /** The region in a queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`), if any. */
@@ -10,8 +10,9 @@ export function queueRegion(url: string): string | undefined {
 
 /**
  * Whole requests (throttling, server errors, network) are retried by the SDK's standard strategy,
- * set here once; the entries an answer reports failed are sent again by `sendAll` (the store's retry
- * helper), 5 sends in all, waits of up to 200 ms, 400 ms, … with full jitter.
+ * set here once; the entries an answer reports failed are sent again by `sendAll`
+ * (lambda/core/retry.ts, as the store's UnprocessedItems), 5 sends in all, waits of up to 200 ms,
+ * 400 ms, … with full jitter.
  */
 const SDK_RETRIES: SQSClientConfig = { retryMode: 'standard', maxAttempts: 3 };
 const FAILED_ENTRIES: Backoff = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
@@ -27,7 +28,7 @@ export class SqsQueueSender implements QueueSender {
   constructor(
     private readonly queueUrl: string,
     private readonly client: SQSClient,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = realSleep,
   ) {}
 
   static create(queueUrl: string, env: NodeJS.ProcessEnv, config: SQSClientConfig = {}): SqsQueueSender {

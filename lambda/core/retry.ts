@@ -30,7 +30,10 @@ export interface GaveUp {
   readonly reason?: unknown;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** The wait after attempt `attempt` (1, 2, …): uniform in [0, min(max, base·2^(attempt-1))). */
 export function backoffDelay(backoff: Backoff, attempt: number): number {
@@ -51,7 +54,7 @@ export async function retry<T>(
     const outcome = await attempt(n);
     if (outcome.done) return outcome;
     if (n >= max) return { done: false, attempts: n, reason: outcome.reason };
-    await (backoff.sleep ?? defaultSleep)(backoffDelay(backoff, n));
+    await (backoff.sleep ?? sleep)(backoffDelay(backoff, n));
   }
 }
 

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableItem } from '../core/items';
 import type { IndexStore } from '../core/pipeline';
 import { Pool } from '../core/pool';
-import type { Backoff } from '../core/retry';
+import { type Backoff, sleep } from '../core/retry';
 import { writeItems } from './batch-writes';
 import {
   addToStringSet,
@@ -58,7 +58,7 @@ export class EventStore implements IndexStore {
     this.tableName = options.tableName;
     this.client = options.client ?? createDocumentClient();
     this.batches = new Pool(options.maxConcurrency ?? 8);
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
     const backoff: Backoff = {
       maxAttempts: Math.max(1, options.maxAttempts ?? 10),
       baseDelayMs: options.baseDelayMs ?? 50,
