@@ -8,10 +8,10 @@ import {
 import { doneFiles, fileFolderPartition, isDone } from '../../lambda/core/file-markers';
 import {
   addFile,
-  type Counters,
   emptyTotals,
   type FileStats,
   failedStats,
+  type RunTotals,
 } from '../../lambda/core/file-stats';
 import { objectCreatedMessage } from '../../lambda/core/notification';
 import { BoundedMap } from '../../lambda/core/pipeline';
@@ -81,8 +81,8 @@ export interface BackfillProgress {
 
 export interface BackfillResult {
   readonly progress: BackfillProgress;
-  /** The counters of the files processed, summed (not kept per file: a backfill can be millions). */
-  readonly totals: Counters;
+  /** The files processed and their counters, summed (not kept per file: a backfill can be millions). */
+  readonly totals: RunTotals;
   readonly listing: ListStats;
   /**
    * What stopped the run before its end: the listing failed, the queue refused messages, or the
@@ -164,11 +164,9 @@ class BackfillRun {
 
   result(): BackfillResult {
     const failure = this.failure?.error;
-    // the files are in `progress`
-    const { files: _files, filesFailed: _failed, filesSkipped: _skipped, ...totals } = this.totals;
     return {
       progress: this.progress(),
-      totals,
+      totals: this.totals,
       listing: this.listing,
       ...(failure !== undefined
         ? {

@@ -1,15 +1,12 @@
-import type { Counters, FileStats } from '../../lambda/core/pipeline';
+import type { Counters, FileStats, RunTotals } from '../../lambda/core/file-stats';
 import { RULE_IDS, type RuleId } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
 import { clean } from './output';
 
 /** What the summaries of `ingest` and `backfill` share: totals, per-file messages, the exit code. */
 
-export interface Totals extends Counters {
-  files: number;
-  filesFailed: number;
-  filesSkipped: number;
-}
+/** A run's files and counters, summed (the one counter type of the pipeline). */
+export type Totals = RunTotals;
 
 const REJECTIONS_SHOWN = 3;
 

@@ -206,13 +206,7 @@ interface SummaryContext {
 
 /** Prints the error that stopped the run, if any, and the summary; returns the exit code. */
 function printSummary(io: Io, result: BackfillResult, ctx: SummaryContext): number {
-  const p = result.progress;
-  const totals: Totals = {
-    files: p.processed + p.failed,
-    filesFailed: p.failed,
-    filesSkipped: p.filesSkipped,
-    ...result.totals,
-  };
+  const { totals } = result;
   if (result.error) {
     io.err(`trailwatch: ${clean(result.error.describe())}`);
     io.err('trailwatch: stopped; what is done stays done: run the same command again to resume.');

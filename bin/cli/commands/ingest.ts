@@ -1,4 +1,4 @@
-import { addCounters, emptyCounters, type FileStats } from '../../../lambda/core/pipeline';
+import { addFile, emptyTotals, type FileStats } from '../../../lambda/core/file-stats';
 import type { Settings } from '../../../lambda/core/settings';
 import type { CliCommand } from '../command';
 import { discoverFiles, ingestFiles } from '../ingest';
@@ -82,17 +82,10 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
 }
 
 function addUp(results: readonly FileStats[], unreadable: number): Totals {
-  const t: Totals = {
-    files: results.length + unreadable,
-    filesFailed: unreadable,
-    filesSkipped: 0,
-    ...emptyCounters(),
-  };
-  for (const r of results) {
-    if (r.status === 'failed') t.filesFailed++;
-    if (r.status === 'skipped') t.filesSkipped++;
-    addCounters(t, r);
-  }
+  const t = emptyTotals();
+  for (const r of results) addFile(t, r);
+  t.files += unreadable;
+  t.filesFailed += unreadable;
   return t;
 }
 
