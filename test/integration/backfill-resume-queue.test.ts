@@ -30,13 +30,10 @@ import { dumpTable } from '../helpers/table-dump';
 /** `trailwatch backfill` resuming after an interruption, and sending to a queue (--queue), on s3rver and dynalite. */
 
 describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () => {
-  let s3: LocalS3;
-  let dynamo: LocalDynamo;
-  let org: BucketLayout;
   let world: BackfillWorld;
+  let s3: LocalS3, dynamo: LocalDynamo, org: BucketLayout;
   beforeAll(async () => {
-    world = await startBackfillWorld();
-    ({ s3, dynamo, org } = world);
+    ({ s3, dynamo, org } = world = await startBackfillWorld());
   }, 120_000);
   afterAll(() => world.close());
   const newStore = (): Promise<EventStore> => world.newStore();

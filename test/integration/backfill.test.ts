@@ -35,17 +35,13 @@ import { MemoryStore } from '../helpers/writer';
  */
 
 describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () => {
-  let s3: LocalS3;
-  let dynamo: LocalDynamo;
-  let single: BucketLayout;
-  let org: BucketLayout;
   let world: BackfillWorld;
+  let s3: LocalS3, dynamo: LocalDynamo, single: BucketLayout, org: BucketLayout;
+  const newStore = (): Promise<EventStore> => world.newStore();
   beforeAll(async () => {
-    world = await startBackfillWorld();
-    ({ s3, dynamo, single, org } = world);
+    ({ s3, dynamo, single, org } = world = await startBackfillWorld());
   }, 120_000);
   afterAll(() => world.close());
-  const newStore = (): Promise<EventStore> => world.newStore();
 
   const s3client = () => createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint });
 
