@@ -26,7 +26,7 @@ import { type Moto, startMoto } from './moto';
  * the service APIs, as CloudFormation would. Lambda invocations need docker, which moto cannot use
  * here: the handler runs in-process. moto evaluates no resource policy (topic, key or queue) and
  * its alarms take no action on a state change, so whether CloudWatch may publish to the encrypted
- * topic is asserted on the template (test/infra/delivery.test.ts), not here.
+ * topic is asserted on the template (test/infra/delivery-alarms.test.ts), not here.
  * `npm run test:deploy` builds the CLI first.
  */
 
