@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -17,48 +14,28 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { spawnCli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
-import { invoke, sqsRecord } from '../helpers/lambda';
-import { loadHandler } from '../helpers/local-function';
-import { haveMoto, type Moto, startMoto } from '../helpers/moto';
+import { sqsRecord } from '../helpers/lambda';
+import { haveMoto, type Moto } from '../helpers/moto';
+import {
+  applyNotificationConfiguration,
+  aws as awsOn,
+  deployOnMoto,
+  invokeDeployed as invokeDeployedOn,
+  KEY,
+  OUTPUTS,
+  poll as pollOnce,
+  STRATUS,
+} from '../helpers/rehearsal';
 
 /**
  * Deploy rehearsal: `cdk bootstrap` and `cdk deploy` of the real app onto moto_server, then a real
  * CloudTrail file through the deployed bucket, its S3 notification through the deployed queue to the
  * handler (as the event source mapping would hand it over), and `trailwatch … --table` against it.
  *
- * moto's CloudFormation skips some resource types (trail, alarms, bucket/queue/topic policies,
- * subscriptions) and ignores a bucket's NotificationConfiguration; the rehearsal applies the
- * notification configuration, an alarm and the topic policy of the synthesized template through
- * the service APIs, as CloudFormation would. Lambda invocations need docker, which moto cannot use
- * here: the handler runs in-process. moto evaluates no resource policy (topic, key or queue) and
- * its alarms take no action on a state change, so whether CloudWatch may publish to the encrypted
- * topic is asserted on the template (test/infra/delivery.test.ts), not here.
+ * moto's limits: see test/helpers/rehearsal.ts. Whether CloudWatch may publish to the encrypted
+ * topic is asserted on the template (test/infra/delivery-alarms.test.ts), not here.
  * `npm run test:deploy` builds the CLI first.
  */
-
-const ROOT = join(__dirname, '..', '..');
-const CDK = join(ROOT, 'node_modules', '.bin', 'cdk');
-const STRATUS = '572910899909_CloudTrail_eu-south-1r_20240801T1320Z_RzIh4L8JH4Q4jM8E.json.gz';
-const KEY = `AWSLogs/572910899909/CloudTrail/eu-south-1/2024/08/01/${STRATUS}`;
-const OUTPUTS = [
-  'TableName',
-  'BucketName',
-  'QueueUrl',
-  'DeadLetterQueueUrl',
-  'AlarmTopicArn',
-  'FunctionName',
-  'TrailArn',
-];
-
-function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: string } {
-  const run = spawnSync(CDK, [...args, '--no-notices'], {
-    cwd: ROOT,
-    env,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  return { status: run.status ?? -1, output: `${run.stdout}\n${run.stderr}` };
-}
 
 (haveMoto ? describe : describe.skip)(
   haveMoto
@@ -76,114 +53,18 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
     };
 
     beforeAll(async () => {
-      moto = await startMoto();
-      endpoint = moto.endpoint;
-      dir = mkdtempSync(join(tmpdir(), 'trailwatch-deploy-'));
-      env = {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_REGION: 'us-east-1',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        CDK_DISABLE_CLI_TELEMETRY: 'true',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_PROFILE: undefined,
-        TRAILWATCH_DB: undefined,
-      };
-      const boot = cdk(['bootstrap', 'aws://123456789012/us-east-1'], env);
-      if (boot.status !== 0) throw new Error(`cdk bootstrap failed:\n${boot.output}`);
-      // --method=direct: moto fills in stack outputs only for CreateStack/UpdateStack, not change sets
-      const deploy = cdk(
-        [
-          'deploy',
-          'Trailwatch',
-          '--method=direct',
-          '--require-approval',
-          'never',
-          '--output',
-          join(dir, 'cdk.out'),
-          '--outputs-file',
-          join(dir, 'outputs.json'),
-          '--parameters',
-          'BootstrapVersion=/cdk-bootstrap/hnb659fds/version',
-          '-c',
-          'trailwatch:alarmEmail=secops@example.com',
-        ],
-        env,
-      );
-      if (deploy.status !== 0) throw new Error(`cdk deploy failed:\n${deploy.output}`);
-      outputs =
-        (
-          JSON.parse(readFileSync(join(dir, 'outputs.json'), 'utf8')) as Record<
-            string,
-            Record<string, string>
-          >
-        ).Trailwatch ?? {};
+      ({ moto, dir, env, endpoint, outputs } = await deployOnMoto());
     }, 600_000);
 
     afterAll(() => {
       moto?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
-
     /** The real handler, configured as the stack configures the function, run in this process. */
-    async function invokeDeployed(event: SQSEvent): Promise<SQSBatchResponse> {
-      const saved = { ...process.env };
-      try {
-        const handler = loadHandler({
-          AWS_ENDPOINT_URL: endpoint,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          TABLE_NAME: outputs.TableName as string,
-          TRAILWATCH_LOG_BUCKET: outputs.BucketName as string,
-        });
-        return (await invoke(handler, event)).response;
-      } finally {
-        process.env = saved;
-      }
-    }
-
-    /**
-     * One poll of the event source mapping: receive a batch, invoke, delete the messages that
-     * succeeded; the failed ones become visible again (as when their visibility timeout ends).
-     */
-    async function poll(
-      sqs: SQSClient,
-      queueUrl: string,
-    ): Promise<{ received: Message[]; failed: string[] }> {
-      const got = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-        }),
-      );
-      const received = got.Messages ?? [];
-      if (received.length === 0) return { received, failed: [] };
-      const response = await invokeDeployed({
-        Records: received.map((m) => ({
-          ...sqsRecord(m.Body ?? '', Number(m.Attributes?.ApproximateReceiveCount ?? 1)),
-          messageId: m.MessageId ?? '',
-          receiptHandle: m.ReceiptHandle ?? '',
-        })),
-      });
-      const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
-      for (const m of received) {
-        if (failed.includes(m.MessageId ?? ''))
-          await sqs.send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: queueUrl,
-              ReceiptHandle: m.ReceiptHandle,
-              VisibilityTimeout: 0,
-            }),
-          );
-        else await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
-      }
-      return { received, failed };
-    }
+    const invokeDeployed = (event: SQSEvent): Promise<SQSBatchResponse> =>
+      invokeDeployedOn({ endpoint, outputs }, event);
+    /** One poll of the event source mapping (test/helpers/rehearsal.ts). */
+    const poll = (sqs: SQSClient, queueUrl: string) => pollOnce(invokeDeployed, sqs, queueUrl);
 
     it('writes every CONTRACT stack output', () => {
       expect(Object.keys(outputs).sort()).toEqual([...OUTPUTS].sort());
@@ -236,46 +117,7 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
       });
       const sqs = new SQSClient({ ...client, endpoint });
       // the notification configuration of the synthesized template, applied as CloudFormation would
-      const template = JSON.parse(readFileSync(join(dir, 'cdk.out', 'Trailwatch.template.json'), 'utf8')) as {
-        Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-      };
-      const bucket = Object.values(template.Resources).find(
-        (r) => r.Type === 'AWS::S3::Bucket' && r.Properties?.NotificationConfiguration,
-      );
-      type QueueConfiguration = {
-        Event: string;
-        Filter: { S3Key: { Rules: { Name: string; Value: string }[] } };
-      };
-      const notification = bucket?.Properties?.NotificationConfiguration as
-        | { QueueConfigurations: QueueConfiguration[] }
-        | undefined;
-      const config = notification?.QueueConfigurations[0];
-      const queueArn = (
-        await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ['QueueArn'] }),
-        )
-      ).Attributes?.QueueArn;
-      await s3.send(
-        new PutBucketNotificationConfigurationCommand({
-          Bucket: outputs.BucketName,
-          NotificationConfiguration: {
-            QueueConfigurations: [
-              {
-                QueueArn: queueArn,
-                Events: [config?.Event as 's3:ObjectCreated:*'],
-                Filter: {
-                  Key: {
-                    FilterRules: config?.Filter.S3Key.Rules.map((r) => ({
-                      Name: r.Name as 'prefix' | 'suffix',
-                      Value: r.Value,
-                    })),
-                  },
-                },
-              },
-            ],
-          },
-        }),
-      );
+      await applyNotificationConfiguration({ dir, outputs }, s3, sqs);
       await s3.send(
         new PutObjectCommand({
           Bucket: outputs.BucketName,
@@ -405,20 +247,7 @@ function cdk(args: string[], env: NodeJS.ProcessEnv): { status: number; output: 
       s3.destroy();
       sqs.destroy();
     }, 120_000);
-    /** awscli v1 against moto; the answer as JSON (null when the command prints nothing). */
-    function aws(args: string[]): unknown {
-      const run = spawnSync(
-        'aws',
-        ['--endpoint-url', endpoint, '--region', 'us-east-1', '--output', 'json', ...args],
-        {
-          env,
-          encoding: 'utf8',
-          timeout: 60_000,
-        },
-      );
-      if (run.status !== 0) throw new Error(`aws ${args.join(' ')} failed (${run.status}):\n${run.stderr}`);
-      return run.stdout.trim() === '' ? null : JSON.parse(run.stdout);
-    }
+    const aws = (args: string[]): unknown => awsOn({ endpoint, env }, args);
 
     it('drives an alarm with aws cloudwatch set-alarm-state: its state changes and its action names the deployed topic, whose policies name the alarm', () => {
       const template = JSON.parse(readFileSync(join(dir, 'cdk.out', 'Trailwatch.template.json'), 'utf8')) as {

@@ -1,27 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_CLI, builtCliPresent, cli, spawnCli } from '../helpers/cli';
-import { FIXTURES } from '../helpers/corpus';
-import { assumedRole, ec2Call, keyPush, logFile, rootUser } from '../helpers/records';
-
-const CLOUDTRAIL = join(FIXTURES, 'cloudtrail');
-const STRATUS_KEY = 'SHA256:xq6092IJhV+0W2wifL9mSmJHQoMb2h2KFNrpk4YEAW8';
-const EVENT_FIELDS = [
-  'eventID',
-  'eventTime',
-  'eventSource',
-  'eventName',
-  'awsRegion',
-  'accountId',
-  'readOnly',
-  'instanceIds',
-  'resourceIds',
-  'principal',
-  'sourceIPAddress',
-  'userAgent',
-  'findings',
-];
+import { cli } from '../helpers/cli';
+import { CLOUDTRAIL, EVENT_FIELDS, STRATUS_KEY, writeHandwritten } from '../helpers/cli-fixtures';
+import { ec2Call, logFile } from '../helpers/records';
 
 describe('trailwatch CLI on the embedded store', () => {
   let dir: string;
@@ -32,22 +14,7 @@ describe('trailwatch CLI on the embedded store', () => {
     dir = mkdtempSync(join(tmpdir(), 'trailwatch-cli-'));
     db = join(dir, 'db');
     // hand-written: a root user's call and an assumed-role session, in a gzipped delivery file
-    writeFileSync(
-      join(dir, 'handwritten.json.gz'),
-      logFile([
-        ec2Call('CreateSnapshot', {
-          userIdentity: rootUser(),
-          eventTime: '2025-03-01T10:00:00Z',
-          requestParameters: { volumeId: 'vol-0a1b2c3d4e5f60718' },
-        }),
-        ec2Call('TerminateInstances', {
-          userIdentity: assumedRole('Deployer', 'alice@example.com'),
-          eventTime: '2025-03-02T10:00:00Z',
-          requestParameters: { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } },
-        }),
-        keyPush({ eventTime: '2025-03-03T10:00:00Z' }),
-      ]),
-    );
+    writeHandwritten(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -385,23 +352,5 @@ describe('trailwatch CLI on the embedded store', () => {
     expect((await cli(['--help'])).code).toBe(0);
     expect((await cli(['query', 'instance', '--help'])).out).toMatch(/--since <when>/);
     expect((await cli(['--version'])).out).toMatch(/^\d+\.\d+\.\d+$/);
-  });
-});
-
-(builtCliPresent ? describe : describe.skip)(`the built binary (${BUILT_CLI})`, () => {
-  it('keeps the embedded store on disk between runs: ingest in one process, query in another', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trailwatch-bin-'));
-    try {
-      const env = { ...process.env, TRAILWATCH_DB: join(dir, 'db') };
-      const ingest = await spawnCli(['ingest', join(CLOUDTRAIL, 'stratus'), '--json'], { env });
-      expect(ingest).toMatchObject({ code: 0, err: '' });
-      const query = await spawnCli(['query', 'key', STRATUS_KEY, '--json'], { env });
-      expect(query.code).toBe(0);
-      expect(query.json()).toHaveLength(6);
-      const usage = await spawnCli(['query', 'instance', 'nope'], { env });
-      expect(usage.code).toBe(2);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
