@@ -1,26 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { dynamoItemSize, type TableItem } from '../../lambda/core/items';
 import { processLogFile } from '../../lambda/core/pipeline';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
+import { logFilesUnder } from '../helpers/files';
 import { MemoryStore } from '../helpers/writer';
 import { CACHE, MB, median, quick, ROOT, report, round } from './measure-common';
 
 /** P4 item sizes and write units on the real corpus, and P6 the Lambda bundle size and init time. */
 
 /* ------------------------------------------------------------------ P4 */
-
-function corpusFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory()
-      ? corpusFiles(join(dir, e.name))
-      : /\.json(\.gz)?$/.test(e.name)
-        ? [join(dir, e.name)]
-        : [],
-  );
-}
 
 export async function p4(): Promise<void> {
   const shared = join(ROOT, '..', 'shared', 'corpus', 'real');
@@ -31,7 +22,7 @@ export async function p4(): Promise<void> {
   const source =
     's3://trailwatch-logs-123456789012-us-east-1/AWSLogs/123456789012/CloudTrail/us-east-1/2025/03/01/123456789012_CloudTrail_us-east-1_20250301T1000Z_AbCdEfGhIjKlMnOp.json.gz';
   let events = 0;
-  for (const file of corpusFiles(dir)) {
+  for (const file of logFilesUnder(dir)) {
     const stats = await processLogFile(
       createReadStream(file),
       { source, settings: DEFAULT_SETTINGS, seen },

@@ -4,15 +4,9 @@ import { ENV, synth } from './synth';
 
 /** What the log bucket tests look at: the bucket's and the roles' statements, the trail, the logs key. */
 
-export type Json = Record<string, unknown>;
-export interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: unknown;
-  Action: string | string[];
-  Resource?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
+import type { Json, Statement } from './delivery';
+
+export type { Json, Statement };
 
 export const ACCOUNT = ENV.account;
 export const MGMT = '111122223333';

@@ -14,6 +14,7 @@ import {
   type Statement,
   statements,
 } from '../helpers/delivery';
+import { queueNotification } from '../helpers/s3-notification';
 
 /** Log files reach the ingest queue (S3 or EventBridge, and the named senders only), and nothing else does, in every mode. */
 
@@ -87,22 +88,7 @@ describe.each(MODES)('delivery with $name', (mode) => {
       if (!mode.existing) {
         template.hasResourceProperties('AWS::S3::Bucket', {
           BucketName: OWN,
-          NotificationConfiguration: {
-            QueueConfigurations: [
-              {
-                Event: 's3:ObjectCreated:*',
-                Queue: { 'Fn::GetAtt': [queueId, 'Arn'] },
-                Filter: {
-                  S3Key: {
-                    Rules: [
-                      { Name: 'prefix', Value: `${mode.prefix}AWSLogs/` },
-                      { Name: 'suffix', Value: '.json.gz' },
-                    ],
-                  },
-                },
-              },
-            ],
-          },
+          NotificationConfiguration: queueNotification(queueId, mode.prefix),
         });
         expect(template.findResources('Custom::S3BucketNotifications')).toEqual({});
         expect(template.findResources('AWS::Events::Rule')).toEqual({});

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { defaultStack, type Resources } from '../helpers/stack';
+import { TABLE_KEYS } from '../helpers/table-keys';
 
 /** The stack's function and table: runtime, event source, least privilege, the table's schema and protection. */
 
@@ -89,14 +90,7 @@ describe('the stack, default settings (a new trail and bucket)', () => {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
+        ...TABLE_KEYS,
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { queueNotification } from '../helpers/s3-notification';
 import { defaultStack } from '../helpers/stack';
 import { synth } from '../helpers/synth';
 
@@ -89,22 +90,7 @@ describe('the stack, default settings (a new trail and bucket)', () => {
     template.hasResource('AWS::S3::Bucket', {
       Properties: {
         BucketName: 'trailwatch-logs-123456789012-us-east-1',
-        NotificationConfiguration: {
-          QueueConfigurations: [
-            {
-              Event: 's3:ObjectCreated:*',
-              Queue: { 'Fn::GetAtt': [queueId, 'Arn'] },
-              Filter: {
-                S3Key: {
-                  Rules: [
-                    { Name: 'prefix', Value: 'AWSLogs/' },
-                    { Name: 'suffix', Value: '.json.gz' },
-                  ],
-                },
-              },
-            },
-          ],
-        },
+        NotificationConfiguration: queueNotification(queueId),
       },
       DependsOn: Match.arrayWith([Match.stringLikeRegexp('^IngestQueuePolicy')]),
     });

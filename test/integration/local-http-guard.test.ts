@@ -9,6 +9,7 @@ import { guardServer } from '../../bin/cli/local-http-guard';
 import { type EmbeddedServer, startEmbeddedServer } from '../../bin/cli/store';
 import { BUILT_CLI, builtCliPresent, cli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
+import { TABLE_KEYS } from '../helpers/table-keys';
 
 /**
  * The local HTTP servers of the CLI (`trailwatch serve`, the embedded store's dynalite) against what
@@ -280,14 +281,7 @@ describe('the embedded store server (what every command starts during an ingest 
     server = await startEmbeddedServer(join(dir, 'db'));
     await dynamo(server.endpoint, 'CreateTable', {
       TableName: 'trailwatch',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
+      ...TABLE_KEYS,
       BillingMode: 'PAY_PER_REQUEST',
     });
   });

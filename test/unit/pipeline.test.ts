@@ -1,4 +1,4 @@
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MalformedLogFileError, NotCloudTrailFileError, StoreWriteError } from '../../lambda/core/errors';
@@ -6,6 +6,7 @@ import { dynamoItemSize, keys, type TableItem } from '../../lambda/core/items';
 import { type FileStats, processLogFile } from '../../lambda/core/pipeline';
 import { DEFAULT_SETTINGS, type Settings } from '../../lambda/core/settings';
 import { CORPUS, describeWithCorpus, FIXTURES } from '../helpers/corpus';
+import { logFilesUnder } from '../helpers/files';
 import { ACCOUNT, chunks, ec2Call, keyPush, logFile, newEventId } from '../helpers/records';
 import { MemoryStore } from '../helpers/writer';
 
@@ -226,20 +227,10 @@ describe('processing a log file', () => {
 });
 
 describe('the real corpus', () => {
-  function allFixtureFiles(dir: string): string[] {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory()
-        ? allFixtureFiles(join(dir, e.name))
-        : /\.json(\.gz)?$/.test(e.name)
-          ? [join(dir, e.name)]
-          : [],
-    );
-  }
-
   it('indexes every fixture file, with items about 1 KB typical and far below 400 KB at most', async () => {
     const writer = new MemoryStore();
     const seen = new Map<string, string>();
-    for (const file of allFixtureFiles(join(FIXTURES, 'cloudtrail'))) {
+    for (const file of logFilesUnder(join(FIXTURES, 'cloudtrail'))) {
       const stats = await runFile(file, writer, seen);
       expect({ file, status: stats.status }).toEqual({ file, status: 'indexed' });
     }
