@@ -9,6 +9,7 @@ import { guardServer } from '../../bin/cli/local-http-guard';
 import { type EmbeddedServer, startEmbeddedServer } from '../../bin/cli/store';
 import { BUILT_CLI, builtCliPresent, cli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
+import { credentiallessEnv } from '../helpers/env';
 
 /**
  * The local HTTP servers of the CLI (`trailwatch serve`, the embedded store's dynalite) against what
@@ -96,14 +97,7 @@ function expectRefused(a: Answer): void {
   });
 }
 
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: undefined,
-  AWS_SECRET_ACCESS_KEY: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  TRAILWATCH_DB: undefined,
-};
+const env = credentiallessEnv();
 
 interface Serving {
   readonly child: ChildProcess;
