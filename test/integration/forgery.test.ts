@@ -6,7 +6,7 @@ import { LIMITS } from '../../lambda/core/limits';
 import { cli } from '../helpers/cli';
 import { invoke, metricSum, s3Notification, sqsEvent } from '../helpers/lambda';
 import { loadHandler, useLocalFunction } from '../helpers/local-function';
-import { ec2Call, iamUser, keyPush, logFile, type Rec, rootUser } from '../helpers/records';
+import { deniedDescribes, ec2Call, iamUser, keyPush, logFile, type Rec, rootUser } from '../helpers/records';
 import { dumpTable, type Item } from '../helpers/table-dump';
 
 /**
@@ -163,14 +163,7 @@ describe('a log bucket no one can forge into the index, a function that reads it
 
   it(`50 denied calls naming 1,000 instances each stay within the documented bound (50 × (1 + ${LIMITS.idsPerReadOnlyOrFailedCall} + user keys))`, async () => {
     const ids = Array.from({ length: 1000 }, (_, k) => `i-0${k.toString(16).padStart(16, '0')}`);
-    const denied = Array.from({ length: 50 }, (_, k) =>
-      ec2Call('DescribeInstances', {
-        readOnly: true,
-        errorCode: 'Client.UnauthorizedOperation',
-        eventTime: `2025-03-01T11:${String(k).padStart(2, '0')}:00Z`,
-        requestParameters: { instancesSet: { items: ids.map((instanceId) => ({ instanceId })) } },
-      }),
-    );
+    const denied = deniedDescribes(50, '2025-03-01T11', ids);
     const before = (await dumpTable(fn.dynamo.endpoint, fn.store.tableName)).size;
     await fn.s3.put(BUCKET, key('recon'), logFile(denied));
     const { response } = await invoke(fn.handler, sqsEvent(s3Notification(BUCKET, { key: key('recon') })));

@@ -12,7 +12,15 @@ import {
   sqsRecord,
 } from '../helpers/lambda';
 import { loadHandler } from '../helpers/local-function';
-import { assumedRole, ec2Call, iamUser, keyPush, logFile, type Rec } from '../helpers/records';
+import {
+  assumedRole,
+  deniedDescribes,
+  ec2Call,
+  iamUser,
+  keyPush,
+  logFile,
+  type Rec,
+} from '../helpers/records';
 import { type RequestRecorder, startRequestRecorder } from '../helpers/request-recorder';
 import { type LocalS3, startS3rver } from '../helpers/s3rver';
 import { dumpTable } from '../helpers/table-dump';
@@ -53,14 +61,7 @@ function workload(): { files: Record<string, Rec[]>; forgedIds: Set<string> } {
     sourceIPAddress: '203.0.113.66',
   }));
   // denied reconnaissance beyond the file's item budget (TRAILWATCH_FILE_ITEM_BUDGET below)
-  const denied = Array.from({ length: 40 }, (_, k) =>
-    ec2Call('DescribeInstances', {
-      readOnly: true,
-      errorCode: 'Client.UnauthorizedOperation',
-      eventTime: `2025-03-01T12:${String(k).padStart(2, '0')}:00Z`,
-      requestParameters: { instancesSet: { items: INSTANCES.map((instanceId) => ({ instanceId })) } },
-    }),
-  );
+  const denied = deniedDescribes(40, '2025-03-01T12', INSTANCES);
   return {
     files: { real, shared, forged, denied },
     forgedIds: new Set(forged.map((r) => String(r.eventID))),
