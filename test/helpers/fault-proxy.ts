@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-body';
 import { seededRandom } from './random';
 
 /**
@@ -43,15 +44,6 @@ const LOST = {
   message: 'injected: the request took effect but its answer was lost',
 };
 const DATA_PLANE = new Set(['BatchWriteItem', 'PutItem', 'UpdateItem', 'Query']);
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
 
 function forward(
   target: URL,

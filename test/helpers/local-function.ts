@@ -59,3 +59,39 @@ export async function startLocalFunction(
     },
   };
 }
+
+/**
+ * A local function for the enclosing `describe`: started in its `beforeAll` (then `setup`, if any),
+ * closed in its `afterAll`. Its fields are readable from the tests on.
+ */
+export function useLocalFunction(
+  buckets: string[],
+  env: Record<string, string> = {},
+  setup?: (fn: LocalFunction) => Promise<void>,
+): LocalFunction {
+  let fn: LocalFunction | undefined;
+  const started = (): LocalFunction => {
+    if (!fn) throw new Error('the local function is not started (used outside a test?)');
+    return fn;
+  };
+  beforeAll(async () => {
+    fn = await startLocalFunction(buckets, env);
+    await setup?.(fn);
+  });
+  afterAll(() => fn?.close());
+  return {
+    get dynamo() {
+      return started().dynamo;
+    },
+    get s3() {
+      return started().s3;
+    },
+    get store() {
+      return started().store;
+    },
+    get handler() {
+      return started().handler;
+    },
+    close: () => started().close(),
+  };
+}

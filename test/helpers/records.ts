@@ -106,3 +106,15 @@ export function logFile(records: readonly unknown[], gzip = true): Buffer {
 export async function* chunks(data: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
+
+/** `count` denied DescribeInstances calls, one a minute from `hourPrefix` + ":00", each naming all of `instanceIds`. */
+export function deniedDescribes(count: number, hourPrefix: string, instanceIds: readonly string[]): Rec[] {
+  return Array.from({ length: count }, (_, k) =>
+    ec2Call('DescribeInstances', {
+      readOnly: true,
+      errorCode: 'Client.UnauthorizedOperation',
+      eventTime: `${hourPrefix}:${String(k).padStart(2, '0')}:00Z`,
+      requestParameters: { instancesSet: { items: instanceIds.map((instanceId) => ({ instanceId })) } },
+    }),
+  );
+}

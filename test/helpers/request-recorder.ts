@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-body';
 
 /**
  * An HTTP proxy in front of a DynamoDB-compatible endpoint that forwards every request unchanged and
@@ -15,15 +16,6 @@ export interface RequestRecorder {
   readonly endpoint: string;
   readonly requests: RecordedRequest[];
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
 }
 
 export async function startRequestRecorder(backend: string): Promise<RequestRecorder> {

@@ -1,29 +1,18 @@
 import { dynamoItemSize, itemToEvent, keys } from '../../lambda/core/items';
 import { LIMITS } from '../../lambda/core/limits';
-import type { EventStore } from '../../lambda/store/event-store';
 import { announce, BUCKET, i, logKey, stop } from '../helpers/bad-input';
 import { CASES } from '../helpers/bad-input-cases';
-import { invoke, type LogDocument, metricSum, type SqsHandler, sqsEvent } from '../helpers/lambda';
-import { type LocalFunction, startLocalFunction } from '../helpers/local-function';
+import { invoke, type LogDocument, metricSum, sqsEvent } from '../helpers/lambda';
+import { useLocalFunction } from '../helpers/local-function';
 import { logFile } from '../helpers/records';
-import type { LocalS3 } from '../helpers/s3rver';
 
 /** The bad-input matrix (test/helpers/bad-input-cases.ts) run on the real handler. */
 
 describe('bad-input matrix: the real handler on dynalite and s3rver', () => {
-  let fn: LocalFunction;
-  let s3: LocalS3;
-  let store: EventStore;
-  let handler: SqsHandler;
-
-  beforeAll(async () => {
-    fn = await startLocalFunction([BUCKET]);
-    ({ s3, store, handler } = fn);
-  });
-  afterAll(() => fn.close());
+  const fn = useLocalFunction([BUCKET]);
 
   const instancesIndexed = async (id: string): Promise<number> =>
-    (await store.query(keys.instance(id))).items.length;
+    (await fn.store.query(keys.instance(id))).items.length;
 
   it(`has at least 20 cases (${CASES.length})`, () => {
     expect(CASES.length).toBeGreaterThanOrEqual(20);
@@ -31,14 +20,14 @@ describe('bad-input matrix: the real handler on dynalite and s3rver', () => {
 
   it.each(CASES.map((c, k) => [c.name, c, k] as const))('%s', async (_name, c, k) => {
     const { objects, body } = c.setup();
-    for (const [key, bytes] of Object.entries(objects ?? {})) await s3.put(BUCKET, key, bytes);
+    for (const [key, bytes] of Object.entries(objects ?? {})) await fn.s3.put(BUCKET, key, bytes);
     const control = `i-c0${k.toString(16).padStart(15, '0')}`;
     const controlKey = logKey(`control-${k}`);
-    await s3.put(BUCKET, controlKey, logFile([stop(control)]));
+    await fn.s3.put(BUCKET, controlKey, logFile([stop(control)]));
     const event = sqsEvent(body, announce(controlKey));
     const [caseId, controlId] = event.Records.map((r) => r.messageId);
 
-    const { response, emf, logs } = await invoke(handler, event);
+    const { response, emf, logs } = await invoke(fn.handler, event);
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
     // the other message of the batch always goes through
     expect(failed).not.toContain(controlId);
@@ -89,10 +78,10 @@ describe('bad-input matrix: the real handler on dynalite and s3rver', () => {
   });
 
   it('keeps the items of 300 KB values within their bounds, truncation marked', async () => {
-    const [index] = (await store.query(keys.instance(i.big))).items;
+    const [index] = (await fn.store.query(keys.instance(i.big))).items;
     expect(index).toBeDefined();
     expect(dynamoItemSize(index as Record<string, unknown>)).toBeLessThanOrEqual(LIMITS.indexItemBytes);
-    const item = await store.getEvent(itemToEvent(index as Record<string, unknown>).eventID);
+    const item = await fn.store.getEvent(itemToEvent(index as Record<string, unknown>).eventID);
     expect(item).toBeDefined();
     expect(dynamoItemSize(item as Record<string, unknown>)).toBeLessThanOrEqual(LIMITS.eventItemBytes);
     const event = itemToEvent(item as Record<string, unknown>);
@@ -102,19 +91,19 @@ describe('bad-input matrix: the real handler on dynalite and s3rver', () => {
   });
 
   it('a record without eventID keeps the same derived ID when delivered again', async () => {
-    const [first] = (await store.query(keys.instance(i.noEventId))).items.map(itemToEvent);
+    const [first] = (await fn.store.query(keys.instance(i.noEventId))).items.map(itemToEvent);
     expect(first?.eventID).toMatch(/^synthetic-[0-9a-f]{32}$/);
   });
 
   it('decodes URL-encoded keys: the event points to the object with its real name', async () => {
-    const [e] = (await store.query(keys.instance(i.spaces))).items.map(itemToEvent);
-    const item = await store.getEvent(e?.eventID ?? '');
+    const [e] = (await fn.store.query(keys.instance(i.spaces))).items.map(itemToEvent);
+    const item = await fn.store.getEvent(e?.eventID ?? '');
     expect(item?.source).toBe(`s3://${BUCKET}/${logKey('a b+c é ü')}`);
   });
 
   it('__proto__ keys neither polluted prototypes nor changed the event', async () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const [e] = (await store.query(keys.instance(i.proto))).items.map(itemToEvent);
+    const [e] = (await fn.store.query(keys.instance(i.proto))).items.map(itemToEvent);
     expect(e?.eventSource).toBe('ec2.amazonaws.com');
     expect(Object.keys(e ?? {})).not.toContain('polluted');
   });

@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { itemToEvent, keys } from '../../lambda/core/items';
 import { LIMITS } from '../../lambda/core/limits';
-import type { EventStore } from '../../lambda/store/event-store';
 import { cli } from '../helpers/cli';
-import { invoke, metricSum, type SqsHandler, s3Notification, sqsEvent } from '../helpers/lambda';
-import { type LocalFunction, loadHandler, startLocalFunction } from '../helpers/local-function';
-import { ec2Call, iamUser, keyPush, logFile, type Rec, rootUser } from '../helpers/records';
-import type { LocalS3 } from '../helpers/s3rver';
+import { invoke, metricSum, s3Notification, sqsEvent } from '../helpers/lambda';
+import { loadHandler, useLocalFunction } from '../helpers/local-function';
+import { deniedDescribes, ec2Call, iamUser, keyPush, logFile, type Rec, rootUser } from '../helpers/records';
 import { dumpTable, type Item } from '../helpers/table-dump';
 
 /**
@@ -28,16 +26,7 @@ const REAL_INSTANCE = 'i-0aaaaaaaaaaaaaaa1';
 const FORGED_INSTANCE = 'i-0bbbbbbbbbbbbbbb2';
 
 describe('a log bucket no one can forge into the index, a function that reads its own bucket only', () => {
-  let fn: LocalFunction;
-  let s3: LocalS3;
-  let store: EventStore;
-  let handler: SqsHandler;
-
-  beforeAll(async () => {
-    fn = await startLocalFunction([BUCKET, ELSEWHERE]);
-    ({ s3, store, handler } = fn);
-  });
-  afterAll(() => fn.close());
+  const fn = useLocalFunction([BUCKET, ELSEWHERE]);
 
   const real = ec2Call('TerminateInstances', {
     userIdentity: iamUser('alice', 'AKIAEXAMPLEALICE0001'),
@@ -46,10 +35,10 @@ describe('a log bucket no one can forge into the index, a function that reads it
   const realPush = keyPush({ eventTime: '2025-03-01T10:05:00Z' }, { instanceId: REAL_INSTANCE });
 
   it('a forged record reusing a real eventID leaves the original event and its index items unchanged, and is reported', async () => {
-    await s3.put(BUCKET, key('real'), logFile([real, realPush]));
-    const first = await invoke(handler, sqsEvent(s3Notification(BUCKET, { key: key('real') })));
+    await fn.s3.put(BUCKET, key('real'), logFile([real, realPush]));
+    const first = await invoke(fn.handler, sqsEvent(s3Notification(BUCKET, { key: key('real') })));
     expect(first.response.batchItemFailures).toEqual([]);
-    const before = await dumpTable(fn.dynamo.endpoint, store.tableName);
+    const before = await dumpTable(fn.dynamo.endpoint, fn.store.tableName);
 
     // the same eventIDs, another principal, another target, another key pushed as root
     const forged: Rec[] = [
@@ -63,9 +52,9 @@ describe('a log bucket no one can forge into the index, a function that reads it
         { instanceId: FORGED_INSTANCE, instanceOSUser: 'root' },
       ),
     ];
-    await s3.put(BUCKET, key('forged'), logFile(forged));
+    await fn.s3.put(BUCKET, key('forged'), logFile(forged));
     const { response, emf, logs } = await invoke(
-      handler,
+      fn.handler,
       sqsEvent(s3Notification(BUCKET, { key: key('forged') })),
     );
     // acknowledged (a retry would change nothing), counted, logged with both files
@@ -81,13 +70,13 @@ describe('a log bucket no one can forge into the index, a function that reads it
     );
 
     // every item there before is unchanged; the only new ones are the two conflicts and the file's marker
-    const after = await dumpTable(fn.dynamo.endpoint, store.tableName);
+    const after = await dumpTable(fn.dynamo.endpoint, fn.store.tableName);
     for (const [k, item] of before) expect(after.get(k)).toEqual(item);
     const added: Item[] = [...after].filter(([k]) => !before.has(k)).map(([, i]) => i);
     expect(added.map((i) => i.kind).sort()).toEqual(['conflict', 'conflict', 'file']);
-    expect((await store.query(keys.instance(FORGED_INSTANCE))).items).toEqual([]);
-    expect((await store.query(keys.user('name:mallory'))).items).toEqual([]);
-    expect((await store.query(keys.instance(REAL_INSTANCE))).items.map(itemToEvent)).toEqual(
+    expect((await fn.store.query(keys.instance(FORGED_INSTANCE))).items).toEqual([]);
+    expect((await fn.store.query(keys.user('name:mallory'))).items).toEqual([]);
+    expect((await fn.store.query(keys.instance(REAL_INSTANCE))).items.map(itemToEvent)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           eventID: real.eventID,
@@ -97,10 +86,10 @@ describe('a log bucket no one can forge into the index, a function that reads it
     );
 
     // delivered again: reported again, alarmed once
-    const again = await invoke(handler, sqsEvent(s3Notification(BUCKET, { key: key('forged') })));
+    const again = await invoke(fn.handler, sqsEvent(s3Notification(BUCKET, { key: key('forged') })));
     expect(again.response.batchItemFailures).toEqual([]);
     expect(metricSum(again.emf, 'EventConflicts')).toBe(0);
-    expect(await dumpTable(fn.dynamo.endpoint, store.tableName)).toEqual(after);
+    expect(await dumpTable(fn.dynamo.endpoint, fn.store.tableName)).toEqual(after);
   });
 
   it('`trailwatch event` shows the original and the conflicting record with its file (text and --json)', async () => {
@@ -109,7 +98,7 @@ describe('a log bucket no one can forge into the index, a function that reads it
       String(real.eventID),
       '--no-record',
       '--table',
-      store.tableName,
+      fn.store.tableName,
       '--endpoint',
       fn.dynamo.endpoint,
     ];
@@ -140,9 +129,9 @@ describe('a log bucket no one can forge into the index, a function that reads it
     const stolen = ec2Call('StopInstances', {
       requestParameters: { instancesSet: { items: [{ instanceId: 'i-0ddddddddddddddd1' }] } },
     });
-    await s3.put(ELSEWHERE, key('elsewhere'), logFile([stolen]));
+    await fn.s3.put(ELSEWHERE, key('elsewhere'), logFile([stolen]));
     const { response, emf, logs } = await invoke(
-      handler,
+      fn.handler,
       sqsEvent(
         s3Notification(ELSEWHERE, { key: key('elsewhere') }),
         s3Notification(BUCKET, { key: key('real') }),
@@ -156,11 +145,14 @@ describe('a log bucket no one can forge into the index, a function that reads it
       source: `s3://${ELSEWHERE}/${key('elsewhere')}`,
       reason: `bucket "${ELSEWHERE}" is not the log bucket ${BUCKET}`,
     });
-    expect(await store.getEvent(String(stolen.eventID))).toBeUndefined();
+    expect(await fn.store.getEvent(String(stolen.eventID))).toBeUndefined();
   });
 
   it('an AWS Config file under AWSLogs/ is acknowledged and skipped, never read (it is not even there)', async () => {
-    const { response, logs } = await invoke(handler, sqsEvent(s3Notification(BUCKET, { key: CONFIG_KEY })));
+    const { response, logs } = await invoke(
+      fn.handler,
+      sqsEvent(s3Notification(BUCKET, { key: CONFIG_KEY })),
+    );
     expect(response.batchItemFailures).toEqual([]);
     expect(logs.filter((l) => l.level === 'ERROR')).toEqual([]);
     expect(logs.find((l) => l.message === 'skipped')).toMatchObject({
@@ -171,19 +163,12 @@ describe('a log bucket no one can forge into the index, a function that reads it
 
   it(`50 denied calls naming 1,000 instances each stay within the documented bound (50 × (1 + ${LIMITS.idsPerReadOnlyOrFailedCall} + user keys))`, async () => {
     const ids = Array.from({ length: 1000 }, (_, k) => `i-0${k.toString(16).padStart(16, '0')}`);
-    const denied = Array.from({ length: 50 }, (_, k) =>
-      ec2Call('DescribeInstances', {
-        readOnly: true,
-        errorCode: 'Client.UnauthorizedOperation',
-        eventTime: `2025-03-01T11:${String(k).padStart(2, '0')}:00Z`,
-        requestParameters: { instancesSet: { items: ids.map((instanceId) => ({ instanceId })) } },
-      }),
-    );
-    const before = (await dumpTable(fn.dynamo.endpoint, store.tableName)).size;
-    await s3.put(BUCKET, key('recon'), logFile(denied));
-    const { response } = await invoke(handler, sqsEvent(s3Notification(BUCKET, { key: key('recon') })));
+    const denied = deniedDescribes(50, '2025-03-01T11', ids);
+    const before = (await dumpTable(fn.dynamo.endpoint, fn.store.tableName)).size;
+    await fn.s3.put(BUCKET, key('recon'), logFile(denied));
+    const { response } = await invoke(fn.handler, sqsEvent(s3Notification(BUCKET, { key: key('recon') })));
     expect(response.batchItemFailures).toEqual([]);
-    const made = (await dumpTable(fn.dynamo.endpoint, store.tableName)).size - before - 1; // its file marker
+    const made = (await dumpTable(fn.dynamo.endpoint, fn.store.tableName)).size - before - 1; // its file marker
     // each: the event item, 20 instances, 3 user keys (ARN, user name, access key): 1,200, not 50,150
     expect(made).toBe(1200);
     expect(made).toBeLessThanOrEqual(50 * (1 + LIMITS.idsPerReadOnlyOrFailedCall + LIMITS.userKeys));
@@ -203,12 +188,7 @@ describe('a log bucket no one can forge into the index, a function that reads it
 });
 
 describe("a prefixed trail's files in an existing bucket (TRAILWATCH_LOG_KEY_PREFIX)", () => {
-  let fn: LocalFunction;
-
-  beforeAll(async () => {
-    fn = await startLocalFunction([BUCKET], { TRAILWATCH_LOG_KEY_PREFIX: 'control-tower' });
-  });
-  afterAll(() => fn.close());
+  const fn = useLocalFunction([BUCKET], { TRAILWATCH_LOG_KEY_PREFIX: 'control-tower' });
 
   it('indexes <prefix>/AWSLogs/… files, refuses log keys outside the prefix, skips Config files under it', async () => {
     const inside = ec2Call('StopInstances', {

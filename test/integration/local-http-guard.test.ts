@@ -9,6 +9,7 @@ import { guardServer } from '../../bin/cli/local-http-guard';
 import { type EmbeddedServer, startEmbeddedServer } from '../../bin/cli/store';
 import { BUILT_CLI, builtCliPresent, cli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
+import { credentiallessEnv } from '../helpers/env';
 import { TABLE_KEYS } from '../helpers/table-keys';
 
 /**
@@ -97,14 +98,7 @@ function expectRefused(a: Answer): void {
   });
 }
 
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: undefined,
-  AWS_SECRET_ACCESS_KEY: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  TRAILWATCH_DB: undefined,
-};
+const env = credentiallessEnv();
 
 interface Serving {
   readonly child: ChildProcess;

@@ -1,6 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { CONFLICT_SK_PREFIX } from '../../lambda/core/conflicts';
 import { type LocalDynamo, startDynalite, storeAt } from '../helpers/dynalite';
+import { restoreAndClose, useLocalS3 } from '../helpers/env';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy';
 import {
   invoke,
@@ -11,7 +12,15 @@ import {
   sqsRecord,
 } from '../helpers/lambda';
 import { loadHandler } from '../helpers/local-function';
-import { assumedRole, ec2Call, iamUser, keyPush, logFile, type Rec } from '../helpers/records';
+import {
+  assumedRole,
+  deniedDescribes,
+  ec2Call,
+  iamUser,
+  keyPush,
+  logFile,
+  type Rec,
+} from '../helpers/records';
 import { type RequestRecorder, startRequestRecorder } from '../helpers/request-recorder';
 import { type LocalS3, startS3rver } from '../helpers/s3rver';
 import { dumpTable } from '../helpers/table-dump';
@@ -52,14 +61,7 @@ function workload(): { files: Record<string, Rec[]>; forgedIds: Set<string> } {
     sourceIPAddress: '203.0.113.66',
   }));
   // denied reconnaissance beyond the file's item budget (TRAILWATCH_FILE_ITEM_BUDGET below)
-  const denied = Array.from({ length: 40 }, (_, k) =>
-    ec2Call('DescribeInstances', {
-      readOnly: true,
-      errorCode: 'Client.UnauthorizedOperation',
-      eventTime: `2025-03-01T12:${String(k).padStart(2, '0')}:00Z`,
-      requestParameters: { instancesSet: { items: INSTANCES.map((instanceId) => ({ instanceId })) } },
-    }),
-  );
+  const denied = deniedDescribes(40, '2025-03-01T12', INSTANCES);
   return {
     files: { real, shared, forged, denied },
     forgedIds: new Set(forged.map((r) => String(r.eventID))),
@@ -81,23 +83,11 @@ describe('the function never deletes (BatchWriteItem would allow it)', () => {
     recorder = await startRequestRecorder(proxy.endpoint);
     s3 = await startS3rver([BUCKET]);
     await storeAt(dynamo.endpoint, { tableName: 'nodelete' });
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    });
+    useLocalS3(s3.endpoint);
     for (const [name, records] of Object.entries(files)) await s3.put(BUCKET, key(name), logFile(records));
   }, 60_000);
 
-  afterAll(async () => {
-    process.env = saved;
-    await s3.close();
-    await recorder.close();
-    await proxy.close();
-    await dynamo.close();
-  });
+  afterAll(() => restoreAndClose(saved, s3, recorder, proxy, dynamo));
 
   it('sends no DeleteItem and no DeleteRequest, through faults, redeliveries, conflicts and a spent budget; lost answers make no conflict', async () => {
     proxy.setFaults({ throttle: 0.1, serverError: 0.05, unprocessed: 0.2, lostResponse: 0.1, delayMs: 1 });

@@ -2,6 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { processLogFile } from '../../lambda/core/pipeline';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { type LocalDynamo, startDynalite, storeAt } from '../helpers/dynalite';
+import { restoreAndClose, useLocalS3 } from '../helpers/env';
 import { type FaultProxy, type FaultRates, startFaultProxy } from '../helpers/fault-proxy';
 import {
   findingMetrics,
@@ -157,14 +158,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
     s3 = await startS3rver([BUCKET]);
     await storeAt(dynamo.endpoint, { tableName: 'reference' });
     await storeAt(dynamo.endpoint, { tableName: 'faulty' });
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      TRAILWATCH_LOG_BUCKET: BUCKET,
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    });
+    useLocalS3(s3.endpoint, { TRAILWATCH_LOG_BUCKET: BUCKET });
     for (const [k, records] of files.entries()) {
       await s3.put(BUCKET, fileKey(k), logFile(records));
       const memory = new MemoryStore();
@@ -194,12 +188,7 @@ describe('reliability: faults between the function and its table, redeliveries, 
     referenceFindings = [...referenceItems.values()].filter((i) => i.pk === 'FINDINGS').length;
   }, 120_000);
 
-  afterAll(async () => {
-    process.env = saved;
-    await s3.close();
-    await proxy.close();
-    await dynamo.close();
-  });
+  afterAll(() => restoreAndClose(saved, s3, proxy, dynamo));
 
   it('the workload raises findings of several rules (the test would prove nothing otherwise)', () => {
     const rules = new Set([...referenceItems.values()].filter((i) => i.pk === 'FINDINGS').map((i) => i.rule));

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILT_CLI, builtCliPresent, cli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
+import { credentiallessEnv } from '../helpers/env';
 
 /**
  * `trailwatch serve`: the embedded store as a DynamoDB endpoint, queried by trailwatch itself
@@ -21,14 +22,7 @@ const INSTANCE = 'i-fdb357cb7e99ad973';
   let endpoint: string;
   let banner = '';
   // no AWS credentials in the environment: a local endpoint must not need any
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_PROFILE: undefined,
-    AWS_REGION: undefined,
-    TRAILWATCH_DB: undefined,
-  };
+  const env = credentiallessEnv();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trailwatch-serve-'));

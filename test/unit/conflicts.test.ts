@@ -1,11 +1,10 @@
 import { CONFLICT_SK_PREFIX, itemToConflict, sameRecord } from '../../lambda/core/conflicts';
 import { EVENT_SK, keys, RECORD_HASH_ATTRIBUTE, type TableItem } from '../../lambda/core/items';
-import type { MetricsSink, OperationalMetric } from '../../lambda/core/metrics';
 import { type FileStats, processLogFile } from '../../lambda/core/pipeline';
 import { recordHash } from '../../lambda/core/record-hash';
-import type { RuleId } from '../../lambda/core/rules';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { createMetrics, PowertoolsMetricsSink } from '../../lambda/powertools-metrics';
+import { RecordingMetrics as Metrics } from '../helpers/metrics';
 import { chunks, ec2Call, iamUser, keyPush, logFile, type Rec, rootUser } from '../helpers/records';
 import { MemoryStore } from '../helpers/writer';
 
@@ -16,17 +15,6 @@ import { MemoryStore } from '../helpers/writer';
  */
 
 const NOW = Date.UTC(2026, 10, 24);
-
-class Metrics implements MetricsSink {
-  readonly counts: Partial<Record<OperationalMetric, number>> = {};
-  readonly findings: RuleId[] = [];
-  count(name: OperationalMetric, value: number): void {
-    this.counts[name] = (this.counts[name] ?? 0) + value;
-  }
-  finding(rule: RuleId): void {
-    this.findings.push(rule);
-  }
-}
 
 async function deliver(
   store: MemoryStore,

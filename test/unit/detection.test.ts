@@ -3,24 +3,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { itemToFinding } from '../../lambda/core/findings';
 import { findingList, itemToEvent, keys } from '../../lambda/core/items';
-import type { MetricsSink, OperationalMetric } from '../../lambda/core/metrics';
 import { processLogFile } from '../../lambda/core/pipeline';
-import type { RuleId } from '../../lambda/core/rules';
 import { DEFAULT_SETTINGS, type Settings } from '../../lambda/core/settings';
 import { FIXTURES } from '../helpers/corpus';
+import { RecordingMetrics } from '../helpers/metrics';
 import { assumedRole, chunks, ec2Call, keyPush, logFile, type Rec, rootUser } from '../helpers/records';
 import { MemoryStore } from '../helpers/writer';
-
-class RecordingMetrics implements MetricsSink {
-  readonly counts: Partial<Record<OperationalMetric, number>> = {};
-  readonly findings: RuleId[] = [];
-  count(name: OperationalMetric, value: number): void {
-    this.counts[name] = (this.counts[name] ?? 0) + value;
-  }
-  finding(rule: RuleId): void {
-    this.findings.push(rule);
-  }
-}
 
 const STRATUS = join(FIXTURES, 'cloudtrail', 'stratus');
 const EIC = join(STRATUS, 'aws.lateral-movement.ec2-instance-connect.json');
