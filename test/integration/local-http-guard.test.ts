@@ -278,6 +278,13 @@ describe('the embedded store server (what every command starts during an ingest 
       ...TABLE_KEYS,
       BillingMode: 'PAY_PER_REQUEST',
     });
+    // dynalite makes a table ACTIVE a moment after CreateTable answers, even with createTableMs 0:
+    // a PutItem before that is refused (ResourceInUse), so wait for it, bounded
+    for (let i = 0; i < 100; i++) {
+      const { body } = await dynamo(server.endpoint, 'DescribeTable', { TableName: 'trailwatch' });
+      if (JSON.parse(body).Table?.TableStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   });
   afterAll(async () => {
     await server.close();
