@@ -356,3 +356,13 @@ export function replaceGenerated(text: string, file: string, name: string, body:
   if (end < 0) throw new DocsFormatError(file, line, `the section ${name} is not closed by ${close}`);
   return text.slice(0, from) + body + text.slice(end);
 }
+
+/**
+ * A Markdown table: the header, its separator and a line per row, each ending in a newline; a `|`
+ * in a cell is escaped and a line break becomes a space, so no cell can break the table.
+ */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c) => c.replaceAll('|', '\\|').replaceAll('\n', ' ')).join(' | ')} |\n`;
+  return line(header) + line(header.map(() => '---')) + rows.map(line).join('');
+}

@@ -7,15 +7,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_DETECTION, type DetectionSettings, RULES, type Rule } from '../lambda/core/rules';
-import { replaceGenerated } from './docs-markdown';
+import { markdownTable, replaceGenerated } from './docs-markdown';
 
 export const RULES_DOC = resolve(__dirname, '..', 'docs', 'rules.md');
 /** The name of the generated section in docs/rules.md. */
 export const RULE_TABLE_SECTION = 'rules table (npm run docs:rules)';
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 function describeDefault(value: DetectionSettings[keyof DetectionSettings]): string {
   if (typeof value === 'number') return String(value);
@@ -33,11 +29,10 @@ export function ruleTable(
   rules: readonly Rule[] = RULES,
   defaults: DetectionSettings = DEFAULT_DETECTION,
 ): string {
-  const rows = rules.map(
-    (r) =>
-      `| \`${r.id}\` | ${cell(r.firesWhen)} | ${settingsCell(r, defaults)} | ${cell(r.falsePositives)} |`,
+  return markdownTable(
+    ['rule', 'fires when', 'setting', 'false positives'],
+    rules.map((r) => [`\`${r.id}\``, r.firesWhen, settingsCell(r, defaults), r.falsePositives]),
   );
-  return `${['| rule | fires when | setting | false positives |', '| --- | --- | --- | --- |', ...rows].join('\n')}\n`;
 }
 
 /** docs/rules.md with its rule table as the rules say. @throws DocsFormatError without the section */

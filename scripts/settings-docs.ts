@@ -14,7 +14,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { SETTING_ROWS, type SettingRow, settingText } from '../lambda/core/settings-table';
-import { DocsFormatError } from './docs-markdown';
+import { DocsFormatError, markdownTable } from './docs-markdown';
 
 const code = (text: string): string => `\`${text}\``;
 
@@ -28,17 +28,11 @@ function defaultCell(row: SettingRow): string {
   return value === '' ? 'none' : code(value);
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |\n`;
-  return line(header) + line(header.map(() => '---')) + rows.map(line).join('');
-}
-
 /** The settings of each kind of table. */
 export const SETTINGS_TABLES: Readonly<Record<string, () => string>> = {
   /** Every CDK context key; the pipeline's reach the function as its environment. */
   stack: () =>
-    table(
+    markdownTable(
       ['setting', 'default', 'what it does', "the function's variable"],
       SETTING_ROWS.filter((r) => r.context !== undefined).map((r) => [
         code(r.context ?? ''),
@@ -49,7 +43,7 @@ export const SETTINGS_TABLES: Readonly<Record<string, () => string>> = {
     ),
   /** The rule settings: variable, option and context key. */
   rules: () =>
-    table(
+    markdownTable(
       ['setting', 'environment', 'option', 'CDK context', 'default', 'what it does'],
       SETTING_ROWS.filter((r) => r.rule).map((r) => [
         code(r.name),
@@ -62,7 +56,7 @@ export const SETTINGS_TABLES: Readonly<Record<string, () => string>> = {
     ),
   /** The settings options of `ingest` and `backfill`. */
   options: () =>
-    table(
+    markdownTable(
       ['option', 'environment', 'default', 'what it does'],
       SETTING_ROWS.filter((r) => r.flag !== undefined).map((r) => [
         code(r.flag ?? ''),
