@@ -36,6 +36,8 @@ export interface FaultProxy {
   readonly endpoint: string;
   readonly stats: ProxyStats;
   setFaults(rates: FaultRates): void;
+  /** Resolves once no request is in the proxy (all forwarded writes have landed or been refused). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,12 +107,12 @@ export async function startFaultProxy(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
-    const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
-    stats.operations[op] = (stats.operations[op] ?? 0) + 1;
     inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
     try {
+      const body = await readBody(req);
+      const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+      stats.operations[op] = (stats.operations[op] ?? 0) + 1;
       if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
       const dataPlane = DATA_PLANE.has(op);
       if (dataPlane && random() < (faults.throttle ?? 0)) {
@@ -181,6 +183,9 @@ export async function startFaultProxy(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stats,
+    settled: async () => {
+      while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+    },
     setFaults: (r) => {
       faults = r;
     },

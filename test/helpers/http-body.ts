@@ -7,5 +7,8 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the client closed the connection before the body ended'));
+    });
   });
 }
