@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AccessFacts, PrivateAddress } from './access/types';
 import { extractPrincipal, type Principal } from './identity';
 import { field, type JsonObject, type Mutable, setDefined, text } from './json';
 import { bound, boundOpt, LIMITS } from './limits';
@@ -26,7 +27,10 @@ export interface IndexedEvent {
   readonly errorCode?: string;
   readonly errorMessage?: string;
   readonly instanceIds: readonly string[];
-  /** Volume, snapshot, image and security group IDs. */
+  /**
+   * Other resource IDs: volume, snapshot, image, security group, network interface, subnet, VPC,
+   * Elastic IP allocation, key pair and launch template IDs.
+   */
   readonly resourceIds: readonly string[];
   /** More IDs were referenced than are kept. */
   readonly idsTruncated?: boolean;
@@ -35,6 +39,23 @@ export interface IndexedEvent {
   readonly userAgent?: string;
   /** For EC2 Instance Connect key pushes. */
   readonly ssh?: SshPush;
+  /** EC2 key pair names the call names (`keyName` of RunInstances, ImportKeyPair, …), bounded. */
+  readonly keyNames?: readonly string[];
+  /** How the event reached an instance (CONTRACT "Instance access"), when it is an access path. */
+  readonly access?: AccessFacts;
+  /** The Systems Manager session of a StartSession, ResumeSession or TerminateSession. */
+  readonly sessionId?: string;
+  /**
+   * The instance whose own role credentials made the call (an assumed-role session whose session
+   * name is the instance ID): the event is that instance's activity, not something done to it.
+   */
+  readonly actorInstanceId?: string;
+  /**
+   * Private IP addresses the call gave to instances or network interfaces (RunInstances,
+   * CreateNetworkInterface, …), bounded; kept on the event item only (used to match an `OpenTunnel`'s
+   * address to an instance).
+   */
+  readonly privateAddresses?: readonly PrivateAddress[];
   /** Rule IDs of the findings on this event. */
   readonly findings: readonly string[];
   /** Where the record came from: `s3://bucket/key` or `file:///path`. */

@@ -113,9 +113,16 @@ const PLAIN_FIELDS = [
   'sourceIPAddress',
   'userAgent',
   'ssh',
+  'keyNames',
+  'access',
+  'sessionId',
+  'actorInstanceId',
 ] as const satisfies readonly (keyof IndexedEvent)[];
-/** Kept on the event item only: the error message, event type and log file (and the event time). */
-const EVENT_ITEM_FIELDS = ['eventTime', 'eventType', 'errorMessage', 'source'] as const;
+/**
+ * Kept on the event item only: the error message, event type, log file, private addresses (and the
+ * event time).
+ */
+const EVENT_ITEM_FIELDS = ['eventTime', 'eventType', 'errorMessage', 'source', 'privateAddresses'] as const;
 
 type ItemBody = Record<string, unknown>;
 
@@ -215,6 +222,11 @@ export const EVENT_FIELD_ORDER = [
   'sourceIPAddress',
   'userAgent',
   'ssh',
+  'keyNames',
+  'access',
+  'sessionId',
+  'actorInstanceId',
+  'privateAddresses',
   'findings',
   'source',
 ] as const;

@@ -36,6 +36,15 @@ export const LIMITS = {
   publicKeyText: 16 * 1024,
   /** Lookup keys of one principal. */
   userKeys: 8,
+  /** Key pair names kept per event, and the length of each (EC2 allows 255 characters). */
+  keyNamesPerEvent: 5,
+  keyName: 255,
+  /** `AccessFacts.detail` and `AccessFacts.targets`. */
+  accessDetail: 200,
+  /** A Systems Manager session ID. */
+  sessionId: 128,
+  /** `[resource ID, private IP]` pairs kept per event (event item only). */
+  privateAddressesPerEvent: 200,
   /** Upper bound of an index item, whatever the record holds (DynamoDB allows 400 KB). */
   indexItemBytes: 8 * 1024,
   /** Upper bound of an event item, whatever the record holds. */
