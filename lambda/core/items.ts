@@ -1,8 +1,13 @@
 import type { IndexedEvent } from './event';
 import { compactPrincipal, expandPrincipal, type Principal } from './identity';
 import { INDEXES, type IndexKind } from './indexes';
+import { actorIndex } from './indexes/actor';
 import { instanceIndex } from './indexes/instance';
+import { ipIndex } from './indexes/ip';
+import { keyPairIndex } from './indexes/keypair';
+import { privateIpIndex } from './indexes/private-ip';
 import { resourceIndex } from './indexes/resource';
+import { sessionIndex } from './indexes/session';
 import { sshKeyIndex } from './indexes/ssh-key';
 import { userIndex } from './indexes/user';
 import { LIMITS } from './limits';
@@ -19,7 +24,9 @@ import { formatTime, sortableTime } from './time';
  * | index item      | `<prefix><value>`          | `<ISO time>#<eventID>`    |
  *
  * with one index item per partition each index of `INDEXES` (./indexes) draws from the event:
- * `INSTANCE#<i-…>`, `USER#<lookup key>`, `RESOURCE#<vol-/snap-/ami-/sg-…>`, `KEY#<fingerprint>`.
+ * `INSTANCE#<i-…>`, `USER#<lookup key>`, `RESOURCE#<vol-/snap-/ami-/sg-/eni-/…>`, `KEY#<fingerprint>`,
+ * `KEYPAIR#<key pair name>`, `IP#<source address>`, and the internal `SESSION#<SSM session ID>`,
+ * `PRIVATEIP#<address>`, `ACTOR#<i-…>`.
  * Index items carry the event summary (so a query needs no second read) with at most
  * `LIMITS.idsPerIndexItem` IDs; the event item carries all IDs (its index partitions follow from them:
  * `indexPartitions`).
@@ -47,6 +54,14 @@ export const keys = {
   user: userIndex.partitionKey,
   resource: resourceIndex.partitionKey,
   sshKey: sshKeyIndex.partitionKey,
+  keyPair: keyPairIndex.partitionKey,
+  /** Any spelling of the address (canonicalised). */
+  ip: ipIndex.partitionKey,
+  session: sessionIndex.partitionKey,
+  /** Any spelling of the address (canonicalised). */
+  privateIp: privateIpIndex.partitionKey,
+  /** What the instance did with its own credentials. */
+  actor: actorIndex.partitionKey,
   /** All findings (`FINDINGS`), or those of one rule (`FINDINGS#<rule>`). */
   findings: (rule?: string): string => (rule ? `FINDINGS#${rule}` : 'FINDINGS'),
 };

@@ -43,8 +43,10 @@ export const LIMITS = {
   accessDetail: 200,
   /** A Systems Manager session ID. */
   sessionId: 128,
-  /** `[resource ID, private IP]` pairs kept per event (event item only). */
+  /** `[resource ID, private IP]` pairs kept per event (on the event item; each address is a `PRIVATEIP#` item). */
   privateAddressesPerEvent: 200,
+  /** Addresses of one `sourceIPAddress` indexed (`IP#`; it can list a few: `81.2.69.142, 192.168.10.10`). */
+  sourceAddressesPerEvent: 4,
   /** Upper bound of an index item, whatever the record holds (DynamoDB allows 400 KB). */
   indexItemBytes: 8 * 1024,
   /** Upper bound of an event item, whatever the record holds. */

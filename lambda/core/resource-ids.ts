@@ -36,7 +36,7 @@ export function isInstanceId(id: string): boolean {
 }
 
 export function isResourceId(id: string): boolean {
-  return /^(?:vol|snap|ami|sg)-(?:[0-9a-f]{17}|[0-9a-f]{8})$/i.test(id);
+  return /^(?:vol|snap|ami|sg|eni|subnet|vpc|eipalloc|key|lt)-(?:[0-9a-f]{17}|[0-9a-f]{8})$/i.test(id);
 }
 
 export function extractResourceIds(record: unknown): ResourceIds {

@@ -161,7 +161,7 @@ describe('a log bucket no one can forge into the index, a function that reads it
     });
   });
 
-  it(`50 denied calls naming 1,000 instances each stay within the documented bound (50 × (1 + ${LIMITS.idsPerReadOnlyOrFailedCall} + user keys))`, async () => {
+  it(`50 denied calls naming 1,000 instances each stay within the documented bound (50 × (1 + ${LIMITS.idsPerReadOnlyOrFailedCall} + user keys + source addresses))`, async () => {
     const ids = Array.from({ length: 1000 }, (_, k) => `i-0${k.toString(16).padStart(16, '0')}`);
     const denied = deniedDescribes(50, '2025-03-01T11', ids);
     const before = (await dumpTable(fn.dynamo.endpoint, fn.store.tableName)).size;
@@ -169,9 +169,12 @@ describe('a log bucket no one can forge into the index, a function that reads it
     const { response } = await invoke(fn.handler, sqsEvent(s3Notification(BUCKET, { key: key('recon') })));
     expect(response.batchItemFailures).toEqual([]);
     const made = (await dumpTable(fn.dynamo.endpoint, fn.store.tableName)).size - before - 1; // its file marker
-    // each: the event item, 20 instances, 3 user keys (ARN, user name, access key): 1,200, not 50,150
-    expect(made).toBe(1200);
-    expect(made).toBeLessThanOrEqual(50 * (1 + LIMITS.idsPerReadOnlyOrFailedCall + LIMITS.userKeys));
+    // each: the event item, 20 instances, 3 user keys (ARN, user name, access key), the source IP:
+    // 1,250, not 50,200
+    expect(made).toBe(1250);
+    expect(made).toBeLessThanOrEqual(
+      50 * (1 + LIMITS.idsPerReadOnlyOrFailedCall + LIMITS.userKeys + LIMITS.sourceAddressesPerEvent),
+    );
   });
 
   it('without TRAILWATCH_LOG_BUCKET the function refuses to start: the invocation fails naming the variable', async () => {
@@ -243,10 +246,10 @@ describe('`trailwatch ingest` reports conflicts and events beyond the item budge
     const env = { ...process.env, TRAILWATCH_DB: undefined, TRAILWATCH_FILE_ITEM_BUDGET: '20' };
     const first = await cli(['ingest', join(dir, 'real.json'), '--db', db], { env });
     expect(first.code).toBe(0);
-    // each denied call makes 4 index items (an instance, 3 user keys): 5 fit in 20, 5 do not
+    // each denied call makes 5 index items (an instance, 3 user keys, the source IP): 4 fit in 20, 6 do not
     expect(first.out).toMatch(/, 0 conflict\(s\), 0 rejected$/m);
     expect(first.out).toMatch(
-      /^ {2}item budget: 5 failed call\(s\) beyond their file's 20 index items: stored without index items$/m,
+      /^ {2}item budget: 6 failed call\(s\) beyond their file's 20 index items: stored without index items$/m,
     );
 
     const forged = await cli(['ingest', join(dir, 'forged.json'), '--db', db], { env });

@@ -118,9 +118,10 @@ describe('hostile and extreme records', () => {
     const [event] = store.events();
     expect(event?.userAgent).toBe(text);
     expect(event?.principal.userName).toBe(text);
-    // keys are built from the eventID, IDs matched by pattern and lower-cased names: the text only
-    // ever appears inside a USER# key, where it is data
-    for (const item of items) expect(String(item.pk)).toMatch(/^(EVENT#|INSTANCE#i-|USER#(arn|name):)/);
+    // keys are built from the eventID, IDs matched by pattern, lower-cased names and canonical
+    // addresses: the text only ever appears inside a USER# key, where it is data
+    for (const item of items)
+      expect(String(item.pk)).toMatch(/^(EVENT#|INSTANCE#i-|USER#(arn|name):|IP#[0-9.]+$)/);
   });
 
   it('__proto__, constructor and prototype keys anywhere in a record change nothing', async () => {

@@ -11,9 +11,29 @@ const RESERVED_PREFIXES = [keys.event(''), keys.findings(), FILES_PREFIX];
 const RESERVED_KINDS = ['event', 'finding', 'file', 'conflict'];
 
 describe('the index registry', () => {
-  it('ships the instance, user, resource and SSH key indexes, in the order of `trailwatch query`', () => {
-    expect(INDEXES.map((i) => i.kind)).toEqual(['instance', 'user', 'resource', 'key']);
-    expect(INDEXES.map((i) => i.prefix)).toEqual(['INSTANCE#', 'USER#', 'RESOURCE#', 'KEY#']);
+  it('ships the instance, user, resource, SSH key, key pair and IP indexes, in the order of `trailwatch query`, then the internal ones', () => {
+    expect(INDEXES.map((i) => i.kind)).toEqual([
+      'instance',
+      'user',
+      'resource',
+      'key',
+      'keypair',
+      'ip',
+      'session',
+      'private-ip',
+      'actor',
+    ]);
+    expect(INDEXES.map((i) => i.prefix)).toEqual([
+      'INSTANCE#',
+      'USER#',
+      'RESOURCE#',
+      'KEY#',
+      'KEYPAIR#',
+      'IP#',
+      'SESSION#',
+      'PRIVATEIP#',
+      'ACTOR#',
+    ]);
   });
 
   it('gives each index its own kind and a prefix no other partition starts with', () => {
@@ -29,16 +49,26 @@ describe('the index registry', () => {
     }
   });
 
-  it('builds the query subcommands from the entries: argument and help as before', () => {
-    expect(QUERY_LOOKUPS).toEqual([
+  it('builds the query subcommands from the entries with a lookup: argument and help as before', () => {
+    expect(QUERY_LOOKUPS.map(([kind, argument, description]) => [kind, argument, description])).toEqual([
       ['instance', '<id>', 'events for an instance (i-…)'],
       [
         'user',
         '<who>',
         'events by a principal: full ARN, IAM user name, role name, role session name, root, or access key ID',
       ],
-      ['resource', '<id>', 'events for a volume, snapshot, image or security group (vol-, snap-, ami-, sg-)'],
+      [
+        'resource',
+        '<id>',
+        'events for a volume, snapshot, image, security group, network interface, subnet, VPC, Elastic IP allocation, key pair ID or launch template (vol-, snap-, ami-, sg-, eni-, subnet-, vpc-, eipalloc-, key-, lt-)',
+      ],
       ['key', '<fingerprint>', 'SSH key pushes of one key: SHA256:… fingerprint, or a whole public key'],
+      [
+        'keypair',
+        '<name>',
+        'events that name an EC2 key pair (launches with it, imports, creations, deletions); the name in its exact case',
+      ],
+      ['ip', '<address>', 'events made from one source IP address (IPv4 or IPv6)'],
     ]);
   });
 
@@ -53,6 +83,7 @@ describe('the index registry', () => {
       'user USER#akid:akiaexamplealice0001',
       'resource RESOURCE#snap-0123456789abcdef0',
       `key KEY#${ED25519_FINGERPRINT}`,
+      'ip IP#198.51.100.7',
     ]);
     const plain = extractEvent(ec2Call('CreateKeyPair', { requestParameters: {} }), '{}');
     if (!plain.ok) throw new Error(plain.reason);
@@ -82,7 +113,7 @@ describe('lookups (trailwatch query <kind> <value>)', () => {
     [
       'instance',
       'vol-0123456789abcdef0',
-      "usage error: instance: 'vol-0123456789abcdef0' is not an instance ID (i- followed by 8 or 17 hex digits) (for volumes, snapshots, images and security groups use: query resource)",
+      "usage error: instance: 'vol-0123456789abcdef0' is not an instance ID (i- followed by 8 or 17 hex digits) (for volumes, snapshots, images, security groups and other resource IDs use: query resource)",
     ],
     [
       'instance',
@@ -93,12 +124,12 @@ describe('lookups (trailwatch query <kind> <value>)', () => {
     [
       'resource',
       'i-0123456789abcdef0',
-      "usage error: resource: 'i-0123456789abcdef0' is not a vol-, snap-, ami- or sg- ID with 8 or 17 hex digits (for instances use: query instance)",
+      "usage error: resource: 'i-0123456789abcdef0' is not a vol-, snap-, ami-, sg-, eni-, subnet-, vpc-, eipalloc-, key- or lt- ID with 8 or 17 hex digits (for instances use: query instance)",
     ],
     [
       'resource',
       'x',
-      "usage error: resource: 'x' is not a vol-, snap-, ami- or sg- ID with 8 or 17 hex digits",
+      "usage error: resource: 'x' is not a vol-, snap-, ami-, sg-, eni-, subnet-, vpc-, eipalloc-, key- or lt- ID with 8 or 17 hex digits",
     ],
     ['user', '', 'usage error: user: user is empty'],
     [

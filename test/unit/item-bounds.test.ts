@@ -60,17 +60,17 @@ const indexItemsOf = (store: MemoryStore, eventID: string): TableItem[] =>
   [...store.items.values()].filter((i) => i.kind !== 'event' && i.sk.endsWith(`#${eventID}`));
 
 describe('a bound on the items of read-only and failed calls', () => {
-  it('50 denied DescribeInstances naming 1,000 instances each make 1,200 items, not 50,150', async () => {
+  it('50 denied DescribeInstances naming 1,000 instances each make 1,250 items, not 50,200', async () => {
     const calls = Array.from({ length: 50 }, (_, k) => deniedDescribe(1000, k));
     const { stats, store } = await ingest(calls);
-    // per call: the event item, 20 instances, 3 user keys (ARN, user name, access key)
+    // per call: the event item, 20 instances, 3 user keys (ARN, user name, access key), the source IP
     expect(LIMITS.idsPerReadOnlyOrFailedCall).toBe(20);
-    expect(store.items.size).toBe(50 * (1 + 20 + 3));
-    // the documented bound: 1 + 20 IDs + at most 8 user keys per call
+    expect(store.items.size).toBe(50 * (1 + 20 + 3 + 1));
+    // the documented bound: 1 + 20 IDs + at most 8 user keys + at most 4 source addresses per call
     expect(store.items.size).toBeLessThanOrEqual(
-      50 * (1 + LIMITS.idsPerReadOnlyOrFailedCall + LIMITS.userKeys),
+      50 * (1 + LIMITS.idsPerReadOnlyOrFailedCall + LIMITS.userKeys + LIMITS.sourceAddressesPerEvent),
     );
-    expect(stats).toMatchObject({ indexed: 50, items: 1200, overBudget: 0 });
+    expect(stats).toMatchObject({ indexed: 50, items: 1250, overBudget: 0 });
     const [event] = store.events();
     expect(event?.instanceIds).toHaveLength(20);
     expect(event?.idsTruncated).toBe(true);
@@ -112,7 +112,7 @@ describe('a bound on the items of read-only and failed calls', () => {
 });
 
 describe("a file's item budget for failed calls", () => {
-  // each denied call below makes 5 instance items + 3 user items = 8 index items
+  // each denied call below makes 5 instance items + 3 user items + 1 source IP item = 9 index items
   const settings: Settings = { ...DEFAULT_SETTINGS, fileItemBudget: 100 };
 
   it('beyond it, such calls keep their event item only: counted, reported; mutations and key pushes are always indexed', async () => {
@@ -122,15 +122,15 @@ describe("a file's item budget for failed calls", () => {
     });
     const push = keyPush({}, { instanceId: 'i-0ccccccccccccccc2' });
     const { stats, store, metrics } = await ingest([...denied, stop, push], new MemoryStore(), settings);
-    // 12 calls fit (96 index items), the 13th would not: it and the 17 after it are over the budget
-    expect(stats).toMatchObject({ status: 'indexed', indexed: 32, overBudget: 18 });
-    expect(metrics.counts.EventsOverBudget).toBe(18);
+    // 11 calls fit (99 index items), the 12th would not: it and the 18 after it are over the budget
+    expect(stats).toMatchObject({ status: 'indexed', indexed: 32, overBudget: 19 });
+    expect(metrics.counts.EventsOverBudget).toBe(19);
     for (const [k, call] of denied.entries()) {
       const id = String(call.eventID);
       expect(store.partition(keys.event(id)).map(itemToEvent)).toEqual([
         expect.objectContaining({ eventID: id }),
       ]);
-      expect(indexItemsOf(store, id)).toHaveLength(k < 12 ? 8 : 0);
+      expect(indexItemsOf(store, id)).toHaveLength(k < 11 ? 9 : 0);
     }
     expect(indexItemsOf(store, String(stop.eventID)).length).toBeGreaterThan(0);
     expect(store.partition(keys.instance('i-0ccccccccccccccc2'))).toHaveLength(1);
@@ -143,7 +143,7 @@ describe("a file's item budget for failed calls", () => {
     );
     const { stats, store } = await ingest(reads, new MemoryStore(), { ...settings, includeReadOnly: true });
     expect(stats).toMatchObject({ indexed: 30, overBudget: 0 });
-    for (const call of reads) expect(indexItemsOf(store, String(call.eventID))).toHaveLength(8);
+    for (const call of reads) expect(indexItemsOf(store, String(call.eventID))).toHaveLength(9);
   });
 
   it('is the same on every delivery of the file (decided in record order)', async () => {

@@ -6,6 +6,8 @@ import type { IndexedEvent } from '../event';
  * holding an index item per event, and `trailwatch query <kind> <value>` to read it. Everything
  * else follows from the entry in `INDEXES` (./index.ts): the items `buildItems` writes, the findings
  * `recordFinding` marks on them, the `query` subcommand, its argument check and its help.
+ * An index without `lookup` is internal: its partitions are written and marked the same way, but it
+ * has no `query` subcommand (other commands read it: `SESSION#`, `PRIVATEIP#`, `ACTOR#`).
  */
 export interface IndexDefinition<Kind extends string = string> {
   /** The `kind` of its items, and the lookup kind: `trailwatch query <kind>`. */
@@ -19,7 +21,18 @@ export interface IndexDefinition<Kind extends string = string> {
    * list the event already holds where there is one, not a copy.
    */
   valuesOf(event: IndexedEvent): readonly string[];
+  /** Its `trailwatch query <kind>` subcommand; none for an internal index. */
+  readonly lookup?: IndexLookup;
+}
+
+/** An index with a `trailwatch query <kind>` subcommand. */
+export interface QueryIndex<Kind extends string = string> extends IndexDefinition<Kind> {
   readonly lookup: IndexLookup;
+}
+
+/** An internal index: no `query` subcommand. */
+export interface InternalIndex<Kind extends string = string> extends IndexDefinition<Kind> {
+  readonly lookup?: undefined;
 }
 
 /** `trailwatch query <kind> <argument>`. */
@@ -35,6 +48,25 @@ export interface IndexLookup {
    * @throws UsageError
    */
   valueOf(value: string, typed: string): string;
+  /**
+   * A boolean option of the subcommand that reads another index's partition of the same value
+   * instead: `query instance ID --as-actor` reads `ACTOR#<id>` (what the instance did with its own
+   * credentials) rather than `INSTANCE#<id>` (what was done to it). The value is checked by
+   * `valueOf` either way.
+   */
+  readonly alternate?: IndexAlternate;
+}
+
+/** See `IndexLookup.alternate`. */
+export interface IndexAlternate {
+  /** The option as commander takes it: `--as-actor`. */
+  readonly option: string;
+  /** Its line in the subcommand's help. */
+  readonly description: string;
+  /** What the empty answer says the events are: `made by instance` (`No events made by instance i-…`). */
+  readonly subject: string;
+  /** The index whose partition answers with the option. */
+  readonly index: Pick<IndexDefinition, 'kind' | 'partitionKey'>;
 }
 
 export interface IndexSpec<Kind extends string> {
@@ -43,19 +75,29 @@ export interface IndexSpec<Kind extends string> {
   /** Applied to a value before it goes into the key (e.g. lower case); @default as it is */
   readonly normalize?: (value: string) => string;
   readonly valuesOf: (event: IndexedEvent) => readonly string[];
-  readonly lookup: IndexLookup;
+  /** Its `query` subcommand; leave it out for an internal index. */
+  readonly lookup?: IndexLookup;
 }
 
-/** An index from its spec (the kind stays a literal type, so `ItemKind` lists it). */
+/**
+ * An index from its spec (the kind stays a literal type, so `ItemKind` lists it; with a `lookup` it
+ * is a `QueryIndex`, so `LookupKind` lists it too).
+ */
+export function defineIndex<const Kind extends string>(
+  spec: IndexSpec<Kind> & { readonly lookup: IndexLookup },
+): QueryIndex<Kind>;
+export function defineIndex<const Kind extends string>(
+  spec: IndexSpec<Kind> & { readonly lookup?: undefined },
+): InternalIndex<Kind>;
 export function defineIndex<const Kind extends string>(spec: IndexSpec<Kind>): IndexDefinition<Kind> {
   const { prefix, normalize } = spec;
-  return {
+  const index: IndexDefinition<Kind> = {
     kind: spec.kind,
     prefix,
     partitionKey: normalize ? (value) => `${prefix}${normalize(value)}` : (value) => `${prefix}${value}`,
     valuesOf: spec.valuesOf,
-    lookup: spec.lookup,
   };
+  return spec.lookup ? { ...index, lookup: spec.lookup } : index;
 }
 
 /** What `valuesOf` returns for an event with no value (shared: never modified). */
@@ -89,7 +131,9 @@ export function defineIdIndex<const Kind extends string>(spec: {
   readonly notAnId: string;
   /** A value that is an ID of another index gets this hint. */
   readonly elsewhere: { readonly isId: (id: string) => boolean; readonly hint: string };
-}): IndexDefinition<Kind> {
+  /** See `IndexLookup.alternate`. */
+  readonly alternate?: IndexAlternate;
+}): QueryIndex<Kind> {
   return defineIndex({
     kind: spec.kind,
     prefix: spec.prefix,
@@ -99,6 +143,7 @@ export function defineIdIndex<const Kind extends string>(spec: {
       argument: '<id>',
       description: spec.description,
       valueOf: idLookup(spec.kind, spec.isId, spec.notAnId, spec.elsewhere),
+      ...(spec.alternate ? { alternate: spec.alternate } : {}),
     },
   });
 }

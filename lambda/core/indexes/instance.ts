@@ -1,7 +1,11 @@
 import { isInstanceId, isResourceId } from '../resource-ids';
+import { actorIndex } from './actor';
 import { defineIdIndex } from './define';
 
-/** Events by the instances they name: `INSTANCE#i-…` (lower case). */
+/**
+ * Events by the instances they name: `INSTANCE#i-…` (lower case). With `--as-actor`, the events the
+ * instance made itself with its role credentials instead (`ACTOR#i-…`, ./actor.ts).
+ */
 export const instanceIndex = defineIdIndex({
   kind: 'instance',
   prefix: 'INSTANCE#',
@@ -11,6 +15,13 @@ export const instanceIndex = defineIdIndex({
   notAnId: 'is not an instance ID (i- followed by 8 or 17 hex digits)',
   elsewhere: {
     isId: isResourceId,
-    hint: 'for volumes, snapshots, images and security groups use: query resource',
+    hint: 'for volumes, snapshots, images, security groups and other resource IDs use: query resource',
+  },
+  alternate: {
+    option: '--as-actor',
+    description:
+      "the calls the instance made itself, with its role's credentials (a session named after the instance), instead of the events done to it",
+    subject: 'made by instance',
+    index: actorIndex,
   },
 });

@@ -1,13 +1,19 @@
 import { isInstanceId, isResourceId } from '../resource-ids';
 import { defineIdIndex } from './define';
 
-/** Events by the volumes, snapshots, images and security groups they name: `RESOURCE#vol-…` (lower case). */
+/**
+ * Events by the other resources they name (volumes, snapshots, images, security groups, network
+ * interfaces, subnets, VPCs, Elastic IP allocations, key pair IDs, launch templates):
+ * `RESOURCE#vol-…` (lower case).
+ */
 export const resourceIndex = defineIdIndex({
   kind: 'resource',
   prefix: 'RESOURCE#',
   valuesOf: (event) => event.resourceIds,
-  description: 'events for a volume, snapshot, image or security group (vol-, snap-, ami-, sg-)',
+  description:
+    'events for a volume, snapshot, image, security group, network interface, subnet, VPC, Elastic IP allocation, key pair ID or launch template (vol-, snap-, ami-, sg-, eni-, subnet-, vpc-, eipalloc-, key-, lt-)',
   isId: isResourceId,
-  notAnId: 'is not a vol-, snap-, ami- or sg- ID with 8 or 17 hex digits',
+  notAnId:
+    'is not a vol-, snap-, ami-, sg-, eni-, subnet-, vpc-, eipalloc-, key- or lt- ID with 8 or 17 hex digits',
   elsewhere: { isId: isInstanceId, hint: 'for instances use: query instance' },
 });

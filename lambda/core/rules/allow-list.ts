@@ -1,5 +1,6 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import { UsageError } from '../errors';
+import { normalizeIp } from '../ip';
 
 /** Allow-listed source networks (IPv4 and IPv6 CIDRs; a bare address is a /32 or /128). */
 export interface AllowList {
@@ -7,22 +8,7 @@ export interface AllowList {
   readonly cidrs: readonly string[];
 }
 
-/** An address as CloudTrail writes it, normalised: `[::1]`, zone IDs, and anonymised leading-zero octets. */
-export function normalizeIp(text: string): { ip: string; family: 'ipv4' | 'ipv6' } | undefined {
-  let t = text
-    .trim()
-    .replace(/^\[(.*)\]$/, '$1')
-    .replace(/%.*$/, '');
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(t))
-    t = t
-      .split('.')
-      .map((o) => String(Number(o)))
-      .join('.');
-  const v = isIP(t);
-  if (v === 4) return { ip: t, family: 'ipv4' };
-  if (v === 6) return { ip: t, family: 'ipv6' };
-  return undefined;
-}
+export { normalizeIp };
 
 /** @throws UsageError naming the CIDR that is not one */
 export function allowListFrom(cidrs: readonly string[], setting = 'allowedSshCidrs'): AllowList {
