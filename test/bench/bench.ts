@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { p4AgentChatter } from './measure-agent-chatter';
 import { CACHE, json, quick, results, round, wanted } from './measure-common';
 import { p4, p6 } from './measure-corpus';
 import { p3 } from './measure-store';
@@ -14,7 +15,10 @@ async function main(): Promise<void> {
   if (wanted('P1')) await p1();
   if (wanted('P2')) await p2();
   if (wanted('P3')) await p3();
-  if (wanted('P4')) await p4();
+  if (wanted('P4')) {
+    await p4();
+    await p4AgentChatter();
+  }
   if (wanted('P6')) p6();
   if (!json) {
     const rows = results.map((r) => [
