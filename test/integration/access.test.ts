@@ -1,4 +1,7 @@
+import { accessPartitions } from '../../lambda/core/access/partitions';
+import { readAccessPaths } from '../../lambda/core/access/read';
 import type { IndexedEvent } from '../../lambda/core/event';
+import { formatTime } from '../../lambda/core/time';
 import {
   accessEvent,
   accessItems,
@@ -210,5 +213,34 @@ const story = {
     expect(Object.keys(json ?? {})).toEqual(expect.arrayContaining(['access', 'sessionId']));
     const keys = Object.keys(json ?? {});
     expect(keys.indexOf('access')).toBeLessThan(keys.indexOf('findings'));
+  });
+});
+
+describe('access reads on dynalite', () => {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  it('finds the human principal at an address behind pages of the instance’s own calls from it', async () => {
+    const store = await storeAt(dynamo.endpoint, { tableName: 'busy-address' });
+    const busy = 'i-0bbbbbbbbbbbbbbb2';
+    const ip = '192.0.2.77';
+    const human = accessEvent('DescribeInstances', '2024-05-01T00:00:00Z', {
+      errorCode: 'Client.UnauthorizedOperation',
+      sourceIPAddress: ip,
+    });
+    const call = instanceCall('2024-05-02T00:00:00Z', ip, { principal: instanceSession(busy) }, busy);
+    // 1,200 newer calls of the instance from the same address: more than one page of its IP# partition
+    const chatter = Array.from({ length: 1200 }, (_, i) =>
+      instanceCall(formatTime(Date.parse('2024-05-03T00:00:00Z') + i * 1000), ip, {}, busy),
+    ).flatMap((e) => accessItems(e).filter((item) => item.pk === accessPartitions.ip(ip)));
+    await store.write([...accessItems(human), ...accessItems(call), ...chatter]);
+    const report = await readAccessPaths(store, busy, { nowMs: Date.now() });
+    expect(report.paths.map((p) => [p.eventID, p.method, p.detail])).toEqual([
+      [call.eventID, 'instance-credentials', `sts GetCallerIdentity from ${ip}, where alice also acted`],
+    ]);
+    expect(report.notes).toEqual([]);
   });
 });

@@ -35,14 +35,25 @@ export interface AccessReader {
     pk: string,
     options: { sinceMs?: number; untilMs?: number; limit?: number; nowMs?: number },
   ): Promise<{ items: Record<string, unknown>[]; more: boolean }>;
+  /** One page of a partition, newest first. */
+  queryPage(
+    pk: string,
+    options: { limit?: number; nowMs?: number; startKey?: Record<string, unknown> },
+  ): Promise<{ items: Record<string, unknown>[]; nextKey?: Record<string, unknown> }>;
   getEvent(eventID: string): Promise<Record<string, unknown> | undefined>;
 }
 
 export const ACCESS_READS = {
   /** Items read of the instance's partition and of its calls' partition. */
   partitionItems: 10_000,
-  /** Items read of a network interface's, a private address's or a source IP's partition. */
+  /** Items read of a session's, a network interface's or a private address's partition. */
   otherPartitionItems: 1_000,
+  /**
+   * Items read of a source IP's partition while looking for a principal that is not an instance
+   * session (page by page, stopping at the first found).
+   */
+  sourceIpItems: 5_000,
+  pageItems: 1_000,
   /** Event items read for their private addresses. */
   eventItems: 200,
   /** Network interfaces, private addresses, source IPs and sessions looked at. */
@@ -209,9 +220,29 @@ async function readCredentials(ctx: Ctx): Promise<{ event: IndexedEvent; reason:
   });
 }
 
-/** A principal that is not an instance session and acted from `ip`, if the address's partition holds one. */
+/**
+ * A principal that is not an instance session and acted from `ip`, if the address's partition holds
+ * one: read page by page, newest first, until one is found (the instance's own calls can fill it).
+ */
 async function otherPrincipalAt(ctx: Ctx, ip: string): Promise<Principal | undefined> {
-  // at any time: whether a call came from somewhere the instance is not does not depend on --until
-  const items = await events(ctx, accessPartitions.ip(ip), ACCESS_READS.otherPartitionItems, {});
-  return items.find((e) => !madeByInstance(e))?.principal;
+  const pk = accessPartitions.ip(ip);
+  let startKey: Record<string, unknown> | undefined;
+  let read = 0;
+  do {
+    // at any time: whether a call came from somewhere the instance is not does not depend on --until
+    const page = await ctx.reader.queryPage(pk, {
+      limit: ACCESS_READS.pageItems,
+      nowMs: ctx.options.nowMs,
+      ...(startKey ? { startKey } : {}),
+    });
+    read += page.items.length;
+    const other = page.items.map(itemToEvent).find((e) => !madeByInstance(e));
+    if (other) return other.principal;
+    startKey = page.nextKey;
+  } while (startKey && read < ACCESS_READS.sourceIpItems);
+  if (startKey)
+    ctx.notes.push(
+      `${pk}: no principal but instance sessions among its newest ${read} items; older ones not read`,
+    );
+  return undefined;
 }
