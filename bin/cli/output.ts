@@ -1,3 +1,4 @@
+import type { AccessPath } from '../../lambda/core/access/paths';
 import type { EventConflict } from '../../lambda/core/conflicts';
 import type { IndexedEvent } from '../../lambda/core/event';
 import type { Finding } from '../../lambda/core/findings';
@@ -82,7 +83,7 @@ export function printList<T>(
   io.out(
     more
       ? `\nShowing the newest ${rows.length} ${how.noun}; narrow with --since/--until or raise --limit for more.`
-      : `\n${rows.length} ${how.noun === 'events' ? 'event(s)' : 'finding(s)'}, newest first.`,
+      : `\n${rows.length} ${how.noun.replace(/s$/, '(s)')}, newest first.`,
   );
 }
 
@@ -111,9 +112,17 @@ const EVENT_FINDINGS: Column<IndexedEvent> = {
   value: (e) => (e.findings.length ? e.findings.join(',') : '-'),
 };
 
+/** How the event reached an instance (CONTRACT "Instance access"), `-` when it did not. */
+const EVENT_METHOD: Column<IndexedEvent> = {
+  header: 'METHOD',
+  max: 25,
+  value: (e) => e.access?.method ?? '-',
+};
+
 export const EVENT_COLUMNS: readonly Column<IndexedEvent>[] = [
   EVENT_TIME,
   { header: 'EVENT', max: 34, value: (e) => e.eventName },
+  EVENT_METHOD,
   EVENT_USER,
   { header: 'TARGETS', max: 44, value: targets },
   EVENT_SOURCE_IP,
@@ -151,6 +160,33 @@ export const FINDING_COLUMNS: readonly Column<Finding>[] = [
   { header: 'DETAIL', max: 90, value: (f) => f.detail },
 ];
 
+/** The columns of `trailwatch access`. */
+export const ACCESS_COLUMNS: readonly Column<AccessPath>[] = [
+  { header: 'TIME', max: 24, value: (a) => a.eventTime },
+  { header: 'METHOD', max: 25, value: (a) => a.method },
+  { header: 'PRINCIPAL', max: 40, value: (a) => principalLabel(a.principal) },
+  { header: 'SOURCE IP', max: 20, value: (a) => a.sourceIPAddress ?? '-' },
+  { header: 'OUTCOME', max: 28, value: (a) => a.outcome },
+  { header: 'DETAIL', max: 70, value: (a) => a.detail },
+  { header: 'SESSION END', max: 24, value: (a) => a.sessionEnd ?? '-' },
+];
+
+/** The access lines of `trailwatch event`: how the event reached an instance, the session, the caller. */
+function accessRows(e: IndexedEvent): [string, string | undefined][] {
+  const a = e.access;
+  const addresses = e.privateAddresses ?? [];
+  const shown = addresses.slice(0, 5).map(([id, ip]) => `${id} ${ip}`);
+  if (addresses.length > 5) shown.push(`+${addresses.length - 5} more`);
+  return [
+    ['Access', a ? `${a.method}: ${a.detail}` : undefined],
+    ['Targets', a?.targets],
+    ['SSM session', e.sessionId],
+    ['Made by', e.actorInstanceId ? `the role credentials of instance ${e.actorInstanceId}` : undefined],
+    ['Key pairs', e.keyNames?.join(', ')],
+    ['Private IPs', shown.join(', ') || undefined],
+  ];
+}
+
 /** `label: value` lines for one event (`trailwatch event`). */
 export function renderEventDetails(e: IndexedEvent): string {
   const p = e.principal;
@@ -171,6 +207,7 @@ export function renderEventDetails(e: IndexedEvent): string {
     ['Instances', e.instanceIds.join(', ') || undefined],
     ['Resources', e.resourceIds.join(', ') || undefined],
     ['IDs', e.idsTruncated ? 'more IDs were referenced than are kept' : undefined],
+    ...accessRows(e),
   ];
   if (e.ssh) {
     const s = e.ssh;

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { accessCommand } from './access';
 import { backfillCommand } from './backfill';
 import { eventCommand } from './event';
 import { findingsCommand } from './findings';
@@ -11,6 +12,7 @@ export const COMMANDS: readonly CliCommand[] = [
   ingestCommand,
   backfillCommand,
   queryCommand,
+  accessCommand,
   findingsCommand,
   eventCommand,
   serveCommand,
