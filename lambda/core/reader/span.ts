@@ -1,3 +1,5 @@
+import type { RecordText } from './top-fields';
+
 /**
  * The text of one JSON value while it is being split out of a stream of chunks: its start in the
  * current chunk, and the parts of it that earlier chunks held. Past `limit` bytes the parts are
@@ -50,5 +52,37 @@ export class Span {
   text(chunk: Buffer, end: number): Buffer {
     const tail = chunk.subarray(this.start, end);
     return this.parts.length > 0 ? Buffer.concat([...this.parts, tail]) : tail;
+  }
+}
+
+const NO_CHUNK = Buffer.alloc(0);
+
+/**
+ * The text of the record that just ended, for the `keep` test: a view of the chunk (or the parts
+ * joined, for a record across chunks) made only when asked, and once.
+ */
+export class PendingRecord implements RecordText {
+  private chunk: Buffer = NO_CHUNK;
+  private end = 0;
+  private text: Buffer | undefined;
+
+  constructor(private readonly element: Span) {}
+
+  at(chunk: Buffer, end: number): this {
+    this.chunk = chunk;
+    this.end = end;
+    this.text = undefined;
+    return this;
+  }
+
+  bytes(): Buffer {
+    this.text ??= this.element.text(this.chunk, this.end);
+    return this.text;
+  }
+
+  /** Lets go of the chunk. */
+  clear(): void {
+    this.chunk = NO_CHUNK;
+    this.text = undefined;
   }
 }
