@@ -8,7 +8,7 @@ import {
 } from './access/events';
 import { instanceOfSession } from './identity';
 import { bool, field, type JsonObject, text } from './json';
-import { mayHideSession, type RecordText } from './reader/top-fields';
+import type { RecordText } from './reader/top-fields';
 import type { TopFields } from './record-stream';
 
 /** The event sources trailwatch indexes. */
@@ -105,7 +105,7 @@ export function preselect(
   if (isAgentCall(source, eventName)) return 'skip';
   // made with an instance's own credentials? the reader looked at userIdentity.arn's bytes
   if (fields.instanceSession) return 'parse';
-  return !raw || mayHideSession(raw.bytes()) ? 'parse' : 'skip';
+  return !raw || raw.mayHideSession() ? 'parse' : 'skip';
 }
 
 /** A record of an indexed source that the fields say is (or may be) indexed by the plain rules. */

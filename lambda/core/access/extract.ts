@@ -18,14 +18,14 @@ export function setAccessFields(event: Mutable<IndexedEvent>, record: JsonObject
   const ec2 = eventSource === EC2_SOURCE;
   const keyNames = ec2 ? extractKeyNames(record) : undefined;
   setDefined(event, 'keyNames', keyNames);
-  const facts = accessFactsOf(eventSource, eventName, {
+  const facts = accessFactsOf(eventSource, eventName, () => ({
     record,
     request: field(record, 'requestParameters'),
     response: field(record, 'responseElements'),
     ...(errorCode === undefined ? {} : { errorCode }),
     ...(event.ssh ? { ssh: event.ssh } : {}),
     ...(keyNames ? { keyNames } : {}),
-  });
+  }));
   setDefined(event, 'access', facts);
   setDefined(event, 'sessionId', sessionIdOf(eventSource, eventName, record));
   setDefined(event, 'actorInstanceId', instanceOfSession(event.principal));

@@ -28,7 +28,7 @@ const fixed =
   (method: AccessFacts['method'], detail: string): Facts =>
   () => ({ method, detail });
 
-const FACTS: Readonly<Record<string, Facts>> = {
+const FACTS_BY_KEY: Readonly<Record<string, Facts>> = {
   [`${INSTANCE_CONNECT_SOURCE} SendSSHPublicKey`]: ({ ssh }) => ({
     method: 'instance-connect',
     detail: ssh?.osUser ? `ssh as ${ssh.osUser}` : 'ssh',
@@ -114,17 +114,26 @@ function targetText(target: unknown): string {
   return `${key}=${shown}`;
 }
 
+/** The same, by source then name: looked up for every indexed event without building a key. */
+const FACTS = new Map<string, Map<string, Facts>>();
+for (const [key, facts] of Object.entries(FACTS_BY_KEY)) {
+  const [source, name] = key.split(' ') as [string, string];
+  const byName = FACTS.get(source) ?? new Map<string, Facts>();
+  byName.set(name, facts);
+  FACTS.set(source, byName);
+}
+
 /**
  * The access facts of an event (`eventSource` and `eventName` trimmed), or undefined when it is not an
- * access path. Every string in them is bounded.
+ * access path; `input` is called only for a source and name that may be one. Every string in them is
+ * bounded.
  */
 export function accessFactsOf(
   eventSource: string,
   eventName: string,
-  input: FactsInput,
+  input: () => FactsInput,
 ): AccessFacts | undefined {
-  const key = `${eventSource} ${eventName}`;
-  const facts = Object.hasOwn(FACTS, key) ? FACTS[key]?.(input) : undefined;
+  const facts = FACTS.get(eventSource)?.get(eventName)?.(input());
   if (!facts) return undefined;
   return { ...facts, detail: bound(facts.detail, LIMITS.accessDetail) };
 }

@@ -1,7 +1,7 @@
 import { MalformedLogFileError } from '../errors';
 import * as bytes from './bytes';
 import { PendingRecord, Span } from './span';
-import { mayEndSession, mayNameField, type RecordText, TopFieldReader, type TopFields } from './top-fields';
+import { mayNameField, type RecordText, TopFieldReader, type TopFields } from './top-fields';
 import type { DocumentRules, Emit, SplitterOptions } from './types';
 
 /**
@@ -20,6 +20,8 @@ const MAX_DEPTH = 512;
 // exports (`bytes_1.QUOTE`), a module-level const to a constant: measured 13% of the scan time
 const { backslashesBefore, CLOSE_ARRAY, CLOSE_OBJECT, closingQuote, COLON, COMMA, isSpace } = bytes;
 const { OPEN_ARRAY, OPEN_OBJECT, QUOTE } = bytes;
+const DASH = 0x2d;
+const SPACE = 0x20;
 
 /**
  * Incremental: feed chunks with `write`, then call `end`. Events are passed to `emit` in file order.
@@ -138,9 +140,13 @@ export class JsonSplitter {
           i = mayNameField(q - i - 1) && topFields.fields ? topFields.readAt(chunk, i, q) : q + 1;
           continue;
         }
-        // userIdentity.arn: a second-level string that may end in `/i-` and 8 or 17 hex digits
-        if (depth === topDepth + 1 && q - i > 11 && mayEndSession(chunk, q))
-          topFields.secondLevel(chunk, i, q);
+        // userIdentity.arn: a second-level string that may end in `/i-` and 8 or 17 hex digits, or in
+        // white space the parse trims (written out here: a call per string costs, see above)
+        if (depth === topDepth + 1 && q - i > 11) {
+          const last = chunk[q - 1] as number;
+          if (chunk[q - 9] === DASH || chunk[q - 18] === DASH || last === SPACE || last >= 0x80)
+            topFields.secondLevel(chunk, i, q);
+        }
         i = q + 1;
         continue;
       }

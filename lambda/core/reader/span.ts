@@ -1,4 +1,4 @@
-import type { RecordText } from './top-fields';
+import { mayHideSession, type RecordText } from './top-fields';
 
 /**
  * The text of one JSON value while it is being split out of a stream of chunks: its start in the
@@ -14,6 +14,11 @@ export class Span {
   private size = 0;
 
   constructor(private readonly limit: number) {}
+
+  /** True while the value's text lies in the current chunk alone (from `start`). */
+  get inChunk(): boolean {
+    return this.parts.length === 0;
+  }
 
   /** True while the value's whole text is held. */
   get whole(): boolean {
@@ -56,6 +61,7 @@ export class Span {
 }
 
 const NO_CHUNK = Buffer.alloc(0);
+const BACKSLASH = 0x5c;
 
 /**
  * The text of the record that just ended, for the `keep` test: a view of the chunk (or the parts
@@ -65,6 +71,9 @@ export class PendingRecord implements RecordText {
   private chunk: Buffer = NO_CHUNK;
   private end = 0;
   private text: Buffer | undefined;
+  /** The chunk `backslashAt` is of, and its first backslash at or after the last record looked at (-1: none). */
+  private scanned: Buffer = NO_CHUNK;
+  private backslashAt = -1;
 
   constructor(private readonly element: Span) {}
 
@@ -78,6 +87,23 @@ export class PendingRecord implements RecordText {
   bytes(): Buffer {
     this.text ??= this.element.text(this.chunk, this.end);
     return this.text;
+  }
+
+  /**
+   * `mayHideSession` of the text, without making it for a record with no backslash: records come in
+   * order, so one memchr per chunk finds the backslashes of all its records (most have none).
+   */
+  mayHideSession(): boolean {
+    if (!this.element.inChunk) return mayHideSession(this.bytes());
+    const start = this.element.start;
+    if (this.scanned !== this.chunk) {
+      this.scanned = this.chunk;
+      this.backslashAt = this.chunk.indexOf(BACKSLASH, start);
+    } else if (this.backslashAt >= 0 && this.backslashAt < start) {
+      this.backslashAt = this.chunk.indexOf(BACKSLASH, start);
+    }
+    if (this.backslashAt < 0 || this.backslashAt >= this.end) return false;
+    return mayHideSession(this.bytes());
   }
 
   /** Lets go of the chunk. */

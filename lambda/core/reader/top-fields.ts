@@ -182,7 +182,11 @@ export class TopFieldReader {
     return next < 0 ? this.unreadable(close) : next;
   }
 
-  /** A string at the record's second level, from `open` to `close`, that `mayEndSession`. */
+  /**
+   * A string at the record's second level, from `open` to `close`, at least 11 bytes long, with the
+   * dash of `i-` where 8 or 17 hex digits would put it, or a last byte the parse may trim (the
+   * splitter's first look, in its hot loop).
+   */
   secondLevel(chunk: Buffer, open: number, close: number): void {
     const fields = this.fields;
     if (fields && !fields.instanceSession && endsLikeInstanceSession(chunk, open, close))
@@ -230,6 +234,8 @@ export class TopFieldReader {
 /** The raw text of the record being decided, materialised only when asked. */
 export interface RecordText {
   bytes(): Buffer;
+  /** `mayHideSession` of the text (cheaper than asking for the bytes). */
+  mayHideSession(): boolean;
 }
 
 const ASSUMED_ROLE = Buffer.from('assumed-role/', 'latin1');
@@ -237,17 +243,6 @@ const SPACE = 0x20;
 
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
-}
-
-/**
- * The first look at a string closing at `close` (at least 11 bytes long) that may be an instance
- * session's ARN: the dash of `i-` where 8 or 17 hex digits would put it, or a last byte that the parse
- * may trim (a space; a byte of a non-ASCII space). Small, for the hot loop; `endsLikeInstanceSession`
- * then looks closely.
- */
-export function mayEndSession(chunk: Buffer, close: number): boolean {
-  const last = chunk[close - 1] as number;
-  return chunk[close - 9] === DASH || chunk[close - 18] === DASH || last === SPACE || last >= 0x80;
 }
 
 /**
