@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setAccessFields } from './access/extract';
 import type { AccessFacts, PrivateAddress } from './access/types';
 import { extractPrincipal, type Principal } from './identity';
 import { field, type JsonObject, type Mutable, setDefined, text } from './json';
@@ -139,6 +140,7 @@ export function extractEvent(record: JsonObject, raw: string | Buffer, source?: 
   setDefined(event, 'sourceIPAddress', boundOpt(text(record, 'sourceIPAddress'), LIMITS.sourceIp));
   setDefined(event, 'userAgent', boundOpt(text(record, 'userAgent'), LIMITS.userAgent));
   setDefined(event, 'ssh', ssh);
+  setAccessFields(event, record);
   setDefined(event, 'source', boundOpt(source, LIMITS.source));
   return { ok: true, event, timeMs };
 }

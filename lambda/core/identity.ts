@@ -220,6 +220,28 @@ export function extractPrincipal(userIdentity: unknown): Principal {
   return principal;
 }
 
+const INSTANCE_SESSION = /^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/i;
+
+/** The session name of an instance's own role credentials, memoised by ARN (called for every record). */
+const sessionInstanceOf = memo((arn: string): string | null => {
+  if (arn.length > LIMITS.arn) return null; // a principal's ARN is bounded: an over-long one never matches
+  const parsed = parseArn(arn);
+  if (parsed?.service !== 'sts') return null;
+  const { role, session } = assumedRoleParts(parsed.resource);
+  return role && session && INSTANCE_SESSION.test(session) ? session.toLowerCase() : null;
+});
+
+/**
+ * The instance whose own role credentials made the call, in lower case: an `AssumedRole` principal
+ * whose ARN is `arn:<partition>:sts::<account>:assumed-role/<role>/<session>` with `<session>` exactly
+ * an instance ID (EC2 names the session of an instance profile's credentials so). Not a session
+ * named `i-1234abcd-admin`, not an IAM user or a role named like an instance, not another type.
+ */
+export function instanceOfSession(p: { readonly type?: string; readonly arn?: string }): string | undefined {
+  if (p.type !== 'AssumedRole') return undefined;
+  return sessionInstanceOf(p.arn) ?? undefined;
+}
+
 /** True for the account root user. */
 export function isRoot(p: Principal): boolean {
   if (p.type === 'Root') return true;

@@ -7,7 +7,7 @@ import { countRejection, emptyStats, type FileStats } from './file-stats';
 import type { FindingStore } from './findings';
 import { expiresAtFor } from './items';
 import { type MetricsSink, NO_METRICS } from './metrics';
-import { readLogRecordBatches, type ScanSummary, type TopFields } from './record-stream';
+import { type RecordText, readLogRecordBatches, type ScanSummary, type TopFields } from './record-stream';
 import { preselect } from './select';
 import type { Settings } from './settings';
 import { checkCanContinue, type TimeBudget } from './time-budget';
@@ -180,7 +180,7 @@ async function readRecords(input: AsyncIterable<Uint8Array>, run: FileRun, scan:
   // the reader turns down what preselect skips; what it emits is parsed and selected for sure
   const keep =
     (ctx.preselect ?? true)
-      ? (fields: TopFields): boolean => preselect(fields, ctx.settings) !== 'skip'
+      ? (fields: TopFields, text: RecordText): boolean => preselect(fields, ctx.settings, text) !== 'skip'
       : undefined;
   const classifying = {
     settings: ctx.settings,

@@ -7,20 +7,49 @@ import { LIMITS } from './limits';
  * `resources[]` and `errorMessage` (a denied call names the instance ARN only there).
  * `userIdentity` is not searched: an instance in a session name is the caller, not the target.
  *
- * IDs are `i-`, `vol-`, `snap-`, `ami-` and `sg-` followed by 8 or 17 hex digits in either case
- * (the anonymised corpus mixes case); they are returned in lower case, AWS's own spelling.
+ * IDs are an instance's `i-` and the resource kinds of `RESOURCE_KINDS` (`vol-`, `snap-`, `ami-`,
+ * `sg-`, `eni-`, `subnet-`, `vpc-`, `eipalloc-`, `key-`, `lt-`) followed by 8 or 17 hex digits in either
+ * case (the anonymised corpus mixes case); they are returned in lower case, AWS's own spelling. In
+ * `errorMessage`, an ID that is the session name of an assumed-role ARN is the caller (an instance's
+ * own credentials were denied), not a target, and is not taken.
  */
 export interface ResourceIds {
   readonly instanceIds: string[];
-  /** Volume, snapshot, image and security group IDs. */
+  /**
+   * Volume, snapshot, image, security group, network interface, subnet, VPC, Elastic IP allocation,
+   * key pair and launch template IDs.
+   */
   readonly resourceIds: string[];
   /** True when more IDs were found than are kept (`LIMITS.instanceIdsPerEvent`, `resourceIdsPerEvent`). */
   readonly truncated: boolean;
 }
 
-const ID_PATTERN =
-  /(?<![A-Za-z0-9-])(?:i|vol|snap|ami|sg)-(?:[0-9a-fA-F]{17}|[0-9a-fA-F]{8})(?![A-Za-z0-9])/g;
-const ID_HINT = /(?:i|vol|snap|ami|sg)-[0-9a-fA-F]/;
+/**
+ * The prefixes of the other resource IDs (`RESOURCE#`), each followed by 8 or 17 hex digits: volume,
+ * snapshot, image, security group, network interface, subnet, VPC, Elastic IP allocation, key pair
+ * and launch template.
+ */
+export const RESOURCE_KINDS = [
+  'vol',
+  'snap',
+  'ami',
+  'sg',
+  'eni',
+  'subnet',
+  'vpc',
+  'eipalloc',
+  'key',
+  'lt',
+] as const;
+const KINDS = `(?:i|${RESOURCE_KINDS.join('|')})`;
+const ID_PATTERN = new RegExp(
+  `(?<![A-Za-z0-9-])${KINDS}-(?:[0-9a-fA-F]{17}|[0-9a-fA-F]{8})(?![A-Za-z0-9])`,
+  'g',
+);
+const ID_HINT = new RegExp(`${KINDS}-[0-9a-fA-F]`);
+const RESOURCE_ID = new RegExp(`^(?:${RESOURCE_KINDS.join('|')})-(?:[0-9a-f]{17}|[0-9a-f]{8})$`, 'i');
+/** The session name of an assumed-role ARN inside an error message (`…assumed-role/Role/i-0abc… is not`). */
+const SESSION_IN_MESSAGE = /assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+/g;
 const SEARCHED_FIELDS = [
   'requestParameters',
   'responseElements',
@@ -36,7 +65,14 @@ export function isInstanceId(id: string): boolean {
 }
 
 export function isResourceId(id: string): boolean {
-  return /^(?:vol|snap|ami|sg|eni|subnet|vpc|eipalloc|key|lt)-(?:[0-9a-f]{17}|[0-9a-f]{8})$/i.test(id);
+  return RESOURCE_ID.test(id);
+}
+
+/** The error message without the session names of the assumed-role ARNs it quotes (the caller's). */
+function withoutCallerSessions(message: unknown): unknown {
+  return typeof message === 'string' && message.includes('assumed-role/')
+    ? message.replace(SESSION_IN_MESSAGE, 'assumed-role/…')
+    : message;
 }
 
 export function extractResourceIds(record: unknown): ResourceIds {
@@ -59,7 +95,7 @@ export function extractResourceIds(record: unknown): ResourceIds {
   };
 
   // depth-first, in document order: requestParameters first, errorMessage last
-  const stack: unknown[] = [field(record, 'errorMessage')];
+  const stack: unknown[] = [withoutCallerSessions(field(record, 'errorMessage'))];
   for (let i = SEARCHED_FIELDS.length - 1; i >= 0; i--)
     stack.push(field(record, SEARCHED_FIELDS[i] as string));
   let visited = 0;

@@ -1,4 +1,14 @@
+import { isAgentCall } from './access/agent-calls';
+import {
+  DESCRIBE_INSTANCE_ATTRIBUTE,
+  EC2_SENSITIVE_READS,
+  namesUserDataAttribute,
+  SSM_ACCESS_EVENTS,
+  SSM_SOURCE,
+} from './access/events';
+import { instanceOfSession } from './identity';
 import { bool, field, type JsonObject, text } from './json';
+import type { RecordText } from './reader/top-fields';
 import type { TopFields } from './record-stream';
 
 /** The event sources trailwatch indexes. */
@@ -27,41 +37,84 @@ export function errorCodeOf(record: JsonObject): string | undefined {
   return text(record, 'errorCode');
 }
 
+/** The record was made with an instance's own role credentials (`instanceOfSession`). */
+function byInstanceSession(record: JsonObject): boolean {
+  const identity = field(record, 'userIdentity');
+  return instanceOfSession({ type: text(identity, 'type'), arn: text(identity, 'arn') }) !== undefined;
+}
+
+/** An EC2 read indexed even when it succeeds: password data, console output, user data. */
+function isSensitiveRead(eventName: string | undefined, record: JsonObject): boolean {
+  if (eventName === undefined) return false;
+  if (EC2_SENSITIVE_READS.has(eventName)) return true;
+  return eventName === DESCRIBE_INSTANCE_ATTRIBUTE && namesUserDataAttribute(record);
+}
+
 /**
  * Which records are indexed (CONTRACT "Which records are indexed"): records of the EC2, EBS and
  * EC2 Instance Connect sources; every Instance Connect event; other events when mutating
  * (`readOnly` false or absent), and read-only ones only when they failed or when read-only indexing
- * is on. Insights events are never indexed; a record without `eventSource` is not a CloudTrail record.
+ * is on; whatever their `readOnly` flag or outcome, the EC2 reads of an instance's secrets (password
+ * data, console output and screenshot, the `userData` attribute), Systems Manager sessions and
+ * commands, and the calls made with an instance's own role credentials, of any source, but for the
+ * routine calls of its agents (access/agent-calls.ts). Insights events are never indexed; a record
+ * without `eventSource` is not a CloudTrail record.
  */
 export function selectRecord(record: JsonObject, options: SelectOptions): Selection {
   if (text(record, 'eventType') === 'AwsCloudTrailInsight') return 'insight';
   const source = text(record, 'eventSource');
   if (!source) return 'no-source';
-  if (!INDEXED_SOURCES.has(source)) return 'other-source';
-  if (source === INSTANCE_CONNECT_SOURCE) return 'indexed';
-  if (!isReadOnly(record)) return 'indexed';
-  if (options.includeReadOnly || errorCodeOf(record) !== undefined) return 'indexed';
-  return 'read-only';
+  const indexedSource = INDEXED_SOURCES.has(source);
+  if (indexedSource) {
+    if (source === INSTANCE_CONNECT_SOURCE || !isReadOnly(record)) return 'indexed';
+    if (options.includeReadOnly || errorCodeOf(record) !== undefined) return 'indexed';
+  }
+  const eventName = text(record, 'eventName');
+  if (indexedSource && isSensitiveRead(eventName, record)) return 'indexed';
+  if (source === SSM_SOURCE && eventName !== undefined && SSM_ACCESS_EVENTS.has(eventName)) return 'indexed';
+  if (!isAgentCall(source, eventName) && byInstanceSession(record)) return 'indexed';
+  return indexedSource ? 'read-only' : 'other-source';
 }
 
 /**
  * The same decision as `selectRecord`, from the top-level fields the reader picked out of the raw
  * text (no JSON.parse): `skip` only when `selectRecord` would skip the record for sure; `parse`
  * when it would index it or when the fields alone cannot tell (they are then read from the parse).
- * The differential tests check the two agree on the real corpus and on fuzzed files.
+ * Whether an instance's credentials made the call is seen by the reader in the bytes of
+ * `userIdentity.arn` (`fields.instanceSession`), which is exact unless the record's text (`raw`,
+ * looked at only for a record the fields would skip) holds an escape that could hide it: a false
+ * positive only costs a parse. The differential tests check the two agree on the real corpus and on fuzzed files.
  */
-export function preselect(fields: TopFields | undefined, options: SelectOptions): 'skip' | 'parse' {
+export function preselect(
+  fields: TopFields | undefined,
+  options: SelectOptions,
+  raw?: RecordText,
+): 'skip' | 'parse' {
   if (!fields) return 'parse';
   if (fields.eventType?.trim() === 'AwsCloudTrailInsight') return 'skip';
   if (fields.eventSource === undefined || !fields.eventSourceIsString) return 'parse';
   const source = fields.eventSource.trim();
   if (source === '') return 'parse';
-  if (!INDEXED_SOURCES.has(source)) return 'skip';
-  if (source === INSTANCE_CONNECT_SOURCE || options.includeReadOnly) return 'parse';
+  const eventName = fields.eventName?.trim();
+  if (INDEXED_SOURCES.has(source)) {
+    if (indexedByFields(source, fields, options)) return 'parse';
+    // a successful read-only EC2/EBS call: kept only as a sensitive read or an instance's own call
+    if (eventName === DESCRIBE_INSTANCE_ATTRIBUTE || (eventName && EC2_SENSITIVE_READS.has(eventName)))
+      return 'parse';
+  } else if (source === SSM_SOURCE && eventName && SSM_ACCESS_EVENTS.has(eventName)) return 'parse';
+  if (isAgentCall(source, eventName)) return 'skip';
+  // made with an instance's own credentials? the reader looked at userIdentity.arn's bytes
+  if (fields.instanceSession) return 'parse';
+  return !raw || raw.mayHideSession() ? 'parse' : 'skip';
+}
+
+/** A record of an indexed source that the fields say is (or may be) indexed by the plain rules. */
+function indexedByFields(source: string, fields: TopFields, options: SelectOptions): boolean {
+  if (source === INSTANCE_CONNECT_SOURCE || options.includeReadOnly) return true;
   const readOnly = fields.readOnly?.trim().toLowerCase();
-  if (readOnly !== 'true') return 'parse'; // mutating, or not plainly read-only
+  if (readOnly !== 'true') return true; // mutating, or not plainly read-only
   if (fields.errorCode === undefined || (!fields.errorCodeIsString && fields.errorCode === 'null'))
-    return 'skip';
+    return false;
   // an error code, unless the empty string (which selectRecord reads as none)
-  return fields.errorCodeIsString && fields.errorCode.trim() === '' ? 'skip' : 'parse';
+  return !(fields.errorCodeIsString && fields.errorCode.trim() === '');
 }

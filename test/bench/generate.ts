@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { createGzip } from 'node:zlib';
 import { seededRandom } from '../helpers/random';
-import { ACCOUNT, EC2_READS, EC2_WRITES, KEYS, MIX, OTHER, REGIONS } from './generate-data';
+import { ACCOUNT, EC2_READS, EC2_WRITES, INSTANCE_CALLS, KEYS, MIX, OTHER, REGIONS } from './generate-data';
 
 /**
  * A deterministic generator of realistic CloudTrail delivery files for the benchmark. The mix is
@@ -49,7 +49,7 @@ export class RecordGenerator {
         'eks-node-role',
         'lambda-exec',
       ]);
-      const session = this.pick(['ci-run', 'alice@example.com', 'i-0a1b2c3d4e5f60718', 'bob@example.com']);
+      const session = this.pick(['ci-run', 'alice@example.com', 'web-app-7', 'bob@example.com']);
       return {
         type: 'AssumedRole',
         principalId: `AROA${this.hex(16).toUpperCase()}:${session}`,
@@ -83,6 +83,29 @@ export class RecordGenerator {
     return {
       type: 'AWSService',
       invokedBy: this.pick(['ec2.amazonaws.com', 'autoscaling.amazonaws.com', 'ssm.amazonaws.com']),
+    };
+  }
+
+  /** The credentials EC2 gives an instance of its profile's role: the session is the instance ID. */
+  private instanceIdentity(): Record<string, unknown> {
+    const instance = `i-0${this.hex(16)}`;
+    const role = 'web-instance-role';
+    return {
+      type: 'AssumedRole',
+      principalId: `AROA${this.hex(16).toUpperCase()}:${instance}`,
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${instance}`,
+      accountId: ACCOUNT,
+      accessKeyId: `ASIA${this.hex(16).toUpperCase()}`,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          arn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+          accountId: ACCOUNT,
+          userName: role,
+        },
+        attributes: { creationDate: '2025-03-01T08:00:00Z', mfaAuthenticated: 'false' },
+        ec2RoleDelivery: '2.0',
+      },
     };
   }
 
@@ -156,6 +179,11 @@ export class RecordGenerator {
         AuthenticationMethod: 'AuthHeader',
         'x-amz-id-2': this.hex(60),
       };
+    } else if (take(MIX.instanceCredentials)) {
+      const [source, name, ro] = this.pick(INSTANCE_CALLS);
+      rec = this.base(source, name, ro, timeMs);
+      rec.userIdentity = this.instanceIdentity();
+      rec.requestParameters = { instanceId: this.instance(), agentVersion: '3.3.1142.0' };
     } else if (take(MIX.ec2ReadOnly)) {
       rec = this.base('ec2.amazonaws.com', this.pick(EC2_READS), true, timeMs);
       rec.requestParameters = {

@@ -26,10 +26,10 @@ const DETONATIONS = [
   join(CLOUDTRAIL, 'stratus', 'aws.lateral-movement.ec2-serial-console-send-ssh-public-key.json'),
   join(CLOUDTRAIL, 'stratus', 'aws.execution.ec2-user-data.json'),
   join(CLOUDTRAIL, 'stratus', 'aws.credential-access.ec2-get-password-data.json'),
-  join(CLOUDTRAIL, 'stratus-more', 'aws.execution.ssm-start-session.json'),
-  join(CLOUDTRAIL, 'stratus-more', 'aws.execution.ssm-send-command.json'),
-  join(CLOUDTRAIL, 'stratus-more', 'aws.discovery.ec2-download-user-data.json'),
-  join(CLOUDTRAIL, 'stratus-more', 'aws.credential-access.ec2-steal-instance-credentials.json'),
+  join(CLOUDTRAIL, 'stratus', 'aws.execution.ssm-start-session.json'),
+  join(CLOUDTRAIL, 'stratus', 'aws.execution.ssm-send-command.json'),
+  join(CLOUDTRAIL, 'stratus', 'aws.discovery.ec2-download-user-data.json'),
+  join(CLOUDTRAIL, 'stratus', 'aws.credential-access.ec2-steal-instance-credentials.json'),
 ];
 
 const CHRISTOPHE = (account: string) => `arn:aws:iam::${account}:user/christophe`;

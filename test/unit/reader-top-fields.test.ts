@@ -34,6 +34,7 @@ describe('reader: top-field preselection', () => {
     expect(fields).toEqual({
       eventSource: 'ec2.amazonaws.com',
       eventSourceIsString: true,
+      eventName: 'StopInstances',
       readOnly: 'false',
       eventType: 'AwsApiCall',
       errorCode: 'Client.UnauthorizedOperation',

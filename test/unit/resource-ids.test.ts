@@ -26,8 +26,7 @@ describe('resource IDs (CONTRACT: taken from everywhere they occur)', () => {
     expect(isInstanceId('i-0123456789')).toBe(false);
     expect(isResourceId('vol-0a1b2c3d')).toBe(true);
     expect(isResourceId('sg-0123456789ABCDEF0')).toBe(true);
-    expect(isResourceId('subnet-0123456789abcdef0')).toBe(true);
-    expect(isResourceId('subnet-0123')).toBe(false);
+    expect(isResourceId('vpce-0123456789abcdef0')).toBe(false);
   });
 
   it('requestParameters.instanceId, mixed case, lowercased (real, Stratus)', () => {

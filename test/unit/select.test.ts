@@ -10,7 +10,7 @@ describe('which records are indexed (CONTRACT)', () => {
     expect(selectRecord(ec2Call('StartSnapshot', { eventSource: 'ebs.amazonaws.com' }), off)).toBe('indexed');
     expect(selectRecord(keyPush(), off)).toBe('indexed');
     expect(selectRecord(ec2Call('PutObject', { eventSource: 's3.amazonaws.com' }), off)).toBe('other-source');
-    expect(selectRecord(ec2Call('SendCommand', { eventSource: 'ssm.amazonaws.com' }), off)).toBe(
+    expect(selectRecord(ec2Call('GetParameter', { eventSource: 'ssm.amazonaws.com' }), off)).toBe(
       'other-source',
     );
   });

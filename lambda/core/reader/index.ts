@@ -8,5 +8,5 @@
  */
 export { RecordScanner } from './cloudtrail-file';
 export { readLogRecordBatches, readLogRecords } from './read';
-export type { TopFields } from './top-fields';
+export type { RecordText, TopFields } from './top-fields';
 export type { InvalidRecord, RawRecord, ScanEvent, ScanOptions, ScanSummary } from './types';

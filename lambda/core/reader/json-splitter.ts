@@ -1,7 +1,7 @@
 import { MalformedLogFileError } from '../errors';
 import * as bytes from './bytes';
-import { Span } from './span';
-import { mayNameField, TopFieldReader, type TopFields } from './top-fields';
+import { PendingRecord, Span } from './span';
+import { mayNameField, type RecordText, TopFieldReader, type TopFields } from './top-fields';
 import type { DocumentRules, Emit, SplitterOptions } from './types';
 
 /**
@@ -20,6 +20,8 @@ const MAX_DEPTH = 512;
 // exports (`bytes_1.QUOTE`), a module-level const to a constant: measured 13% of the scan time
 const { backslashesBefore, CLOSE_ARRAY, CLOSE_OBJECT, closingQuote, COLON, COMMA, isSpace } = bytes;
 const { OPEN_ARRAY, OPEN_OBJECT, QUOTE } = bytes;
+const DASH = 0x2d;
+const SPACE = 0x20;
 
 /**
  * Incremental: feed chunks with `write`, then call `end`. Events are passed to `emit` in file order.
@@ -31,7 +33,7 @@ export class JsonSplitter {
   /** Records the `keep` option turned down. */
   passed = 0;
 
-  private readonly keep: ((fields: TopFields) => boolean) | undefined;
+  private readonly keep: ((fields: TopFields, text: RecordText) => boolean) | undefined;
   private readonly maxRecordBytes: number;
   private offset = 0; // absolute offset of the current chunk
   private inString = false;
@@ -56,6 +58,7 @@ export class JsonSplitter {
   private afterElement = false;
   private damage: string | undefined;
   private readonly topFields = new TopFieldReader();
+  private readonly pending: PendingRecord;
 
   constructor(
     private readonly rules: DocumentRules,
@@ -65,6 +68,7 @@ export class JsonSplitter {
     this.keep = options.keep;
     this.element = new Span(options.maxRecordBytes);
     this.held = new Span(options.maxHeldBytes);
+    this.pending = new PendingRecord(this.element);
   }
 
   /** Splits `chunk` from `from` on. */
@@ -125,15 +129,25 @@ export class JsonSplitter {
       if (c === QUOTE) {
         const q = closingQuote(chunk, i);
         if (q < 0) {
-          // the string goes on in the next chunk; a top-level one cannot be read here as a field
-          if (stack.length === topDepth) topFields.giveUp();
+          // the string goes on in the next chunk: a top-level one cannot be read here as a field, nor
+          // a second-level one looked at (it may be userIdentity.arn)
+          if (stack.length <= topDepth + 1) topFields.giveUp();
           this.stringGoesOn(chunk, i + 1);
           return len;
         }
-        i =
-          mayNameField(q - i - 1) && stack.length === topDepth && topFields.fields
-            ? topFields.readAt(chunk, i, q)
-            : q + 1;
+        const depth = stack.length;
+        if (depth === topDepth) {
+          i = mayNameField(q - i - 1) && topFields.fields ? topFields.readAt(chunk, i, q) : q + 1;
+          continue;
+        }
+        // userIdentity.arn: a second-level string that may end in `/i-` and 8 or 17 hex digits, or in
+        // white space the parse trims (written out here: a call per string costs, see above)
+        if (depth === topDepth + 1 && q - i > 11) {
+          const last = chunk[q - 1] as number;
+          if (chunk[q - 9] === DASH || chunk[q - 18] === DASH || last === SPACE || last >= 0x80)
+            topFields.secondLevel(chunk, i, q);
+        }
+        i = q + 1;
         continue;
       }
       if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
@@ -314,16 +328,18 @@ export class JsonSplitter {
     const index = this.recordIndex++;
     this.afterElement = true;
     const fields = this.topFields.take();
+    const pending = this.pending.at(chunk, i + 1);
     if (this.element.overflowed) {
       this.emitTooLarge(index, emit);
-    } else if (this.keep && fields && !this.keep(fields)) {
+    } else if (this.keep && fields && !this.keep(fields, pending)) {
       this.passed++;
     } else {
-      const bytes = this.element.text(chunk, i + 1);
+      const bytes = pending.bytes();
       if (bytes.length > this.maxRecordBytes) this.emitTooLarge(index, emit);
       else if (fields) emit({ kind: 'record', index, bytes, standalone: false, fields });
       else emit({ kind: 'record', index, bytes, standalone: false });
     }
+    pending.clear();
     this.element.close();
   }
 

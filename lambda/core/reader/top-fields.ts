@@ -5,8 +5,9 @@ const { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, OPEN_ARRAY,
 
 /**
  * Preselection: the few top-level fields of a record that decide whether it is worth a `JSON.parse`
- * (eventSource, readOnly, errorCode, eventType), picked out of the raw bytes while the record is
- * being split, and their values interned.
+ * (eventSource, eventName, readOnly, errorCode, eventType), picked out of the raw bytes while the
+ * record is being split, and their values interned; and whether a second-level string (such as
+ * `userIdentity.arn`) may be an assumed-role session named like an instance.
  */
 
 /**
@@ -15,27 +16,38 @@ const { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, OPEN_ARRAY,
  */
 export interface TopFields {
   eventSource?: string;
+  eventName?: string;
   /** The field was a string (not a number, object, …). */
   eventSourceIsString?: boolean;
   readOnly?: string;
   errorCode?: string;
   errorCodeIsString?: boolean;
   eventType?: string;
+  /**
+   * A string at the record's second level (such as `userIdentity.arn`) may be an assumed-role ARN
+   * whose session name is an instance ID (`endsLikeInstanceSession`).
+   */
+  instanceSession?: boolean;
 }
 
-type FieldName = 'eventSource' | 'readOnly' | 'errorCode' | 'eventType';
+type FieldName = 'eventSource' | 'eventName' | 'readOnly' | 'errorCode' | 'eventType';
 
 const KEY_BYTES = {
   eventSource: Buffer.from('eventSource', 'latin1'),
+  eventName: Buffer.from('eventName', 'latin1'),
   readOnly: Buffer.from('readOnly', 'latin1'),
   errorCode: Buffer.from('errorCode', 'latin1'),
   eventType: Buffer.from('eventType', 'latin1'),
 } as const;
+const LOWER_A = 0x61;
+const LOWER_I = 0x69;
 const LOWER_R = 0x72;
 const LOWER_V = 0x76;
 const LOWER_Y = 0x79;
+const DASH = 0x2d;
+const SLASH = 0x2f;
 
-/** Only keys of these lengths (readOnly; errorCode, eventType; eventSource) can name a field. */
+/** Only keys of these lengths (readOnly; errorCode, eventType, eventName; eventSource) can name a field. */
 export function mayNameField(keyLength: number): boolean {
   return keyLength === 8 || keyLength === 9 || keyLength === 11;
 }
@@ -105,8 +117,11 @@ function fieldAt(chunk: Buffer, start: number, end: number): FieldName | undefin
     case 9:
       if (chunk[start + 1] === LOWER_R)
         return sameBytes(chunk, start, KEY_BYTES.errorCode) ? 'errorCode' : undefined;
-      if (chunk[start + 1] === LOWER_V && chunk[start + 6] === LOWER_Y)
+      if (chunk[start + 1] !== LOWER_V) return undefined;
+      if (chunk[start + 6] === LOWER_Y)
         return sameBytes(chunk, start, KEY_BYTES.eventType) ? 'eventType' : undefined;
+      if (chunk[start + 6] === LOWER_A)
+        return sameBytes(chunk, start, KEY_BYTES.eventName) ? 'eventName' : undefined;
       return undefined;
     case 11:
       return sameBytes(chunk, start, KEY_BYTES.eventSource) ? 'eventSource' : undefined;
@@ -167,6 +182,17 @@ export class TopFieldReader {
     return next < 0 ? this.unreadable(close) : next;
   }
 
+  /**
+   * A string at the record's second level, from `open` to `close`, at least 11 bytes long, with the
+   * dash of `i-` where 8 or 17 hex digits would put it, or a last byte the parse may trim (the
+   * splitter's first look, in its hot loop).
+   */
+  secondLevel(chunk: Buffer, open: number, close: number): void {
+    const fields = this.fields;
+    if (fields && !fields.instanceSession && endsLikeInstanceSession(chunk, open, close))
+      fields.instanceSession = true;
+  }
+
   private unreadable(close: number): number {
     this.fields = undefined;
     return close + 1;
@@ -203,4 +229,52 @@ export class TopFieldReader {
     (this.fields as TopFields)[name] = this.interner.text(chunk, j, end);
     return j;
   }
+}
+
+/** The raw text of the record being decided, materialised only when asked. */
+export interface RecordText {
+  bytes(): Buffer;
+  /** `mayHideSession` of the text (cheaper than asking for the bytes). */
+  mayHideSession(): boolean;
+}
+
+const ASSUMED_ROLE = Buffer.from('assumed-role/', 'latin1');
+const SPACE = 0x20;
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+}
+
+/**
+ * Whether the string from `open` to `close` (its quotes) may be an assumed-role ARN whose session name
+ * is an instance ID (`…assumed-role/<role>/i-<8 or 17 hex>`, before trailing white space): what
+ * `instanceOfSession` looks for in `userIdentity.arn`, a string at the second level of the record.
+ * Read as raw bytes, which is exact when the record has no escape but `\"` and `\\`
+ * (`mayHideSession` checks that).
+ */
+export function endsLikeInstanceSession(chunk: Buffer, open: number, close: number): boolean {
+  let end = close;
+  while (end > open + 1 && ((chunk[end - 1] as number) === SPACE || (chunk[end - 1] as number) >= 0x80))
+    end--;
+  let k = end - 1;
+  while (k > open && isHex(chunk[k] as number)) k--;
+  const hex = end - 1 - k;
+  if (hex !== 8 && hex !== 17) return false;
+  // `/i-` before the digits, and `assumed-role/` before that
+  if (chunk[k] !== DASH || ((chunk[k - 1] as number) | 0x20) !== LOWER_I || chunk[k - 2] !== SLASH)
+    return false;
+  return k - 2 > open && chunk.subarray(open + 1, k - 2).includes(ASSUMED_ROLE);
+}
+
+/**
+ * True when the record's text holds a JSON escape other than `\"` and `\\` (`\u…`, `\/`, `\t`, …):
+ * one could spell an instance session's ARN that the byte test of `endsLikeInstanceSession` does not
+ * see, so the parse decides. Rare in records (a false positive only costs a parse); a memchr.
+ */
+export function mayHideSession(text: Buffer): boolean {
+  for (let b = text.indexOf(BACKSLASH); b >= 0; b = text.indexOf(BACKSLASH, b + 2)) {
+    const next = text[b + 1];
+    if (next !== QUOTE && next !== BACKSLASH) return true;
+  }
+  return false;
 }

@@ -1,4 +1,4 @@
-import type { TopFields } from './top-fields';
+import type { RecordText, TopFields } from './top-fields';
 
 /** What the reader yields and reports: shared by its modules and its users. */
 
@@ -35,12 +35,13 @@ export interface ScanOptions {
   /** A top-level object without `Records` is held up to this size to read it as one record. @default 1 MiB */
   readonly maxStandaloneBytes?: number;
   /**
-   * Decides from a record's top-level fields whether its bytes are wanted; a record turned down is
+   * Decides from a record's top-level fields (and, when they cannot tell, its text: `RecordText`
+   * makes it only when asked) whether its bytes are wanted; a record turned down is
    * only counted (`ScanSummary.passed`): no event, no view of the chunk, so decompressed chunks are
    * freed promptly and skipped records cost next to nothing.
    * @default every record is kept
    */
-  readonly keep?: (fields: TopFields) => boolean;
+  readonly keep?: (fields: TopFields, text: RecordText) => boolean;
 }
 
 /** What the scanner learnt about the file as a whole. */
@@ -74,5 +75,5 @@ export interface SplitterOptions {
   readonly maxRecordBytes: number;
   /** A top-level object's text is held up to this size, in case it is a record itself. */
   readonly maxHeldBytes: number;
-  readonly keep?: (fields: TopFields) => boolean;
+  readonly keep?: (fields: TopFields, text: RecordText) => boolean;
 }
