@@ -114,7 +114,7 @@ describe('query keypair, query ip and query instance --as-actor (the CLI on the 
     expect(await query('ip', '2001:db8::1')).toEqual(['2025-03-02T09:00:00Z DeleteKeyPair']);
     expect(await query('ip', '198.51.100.7', '--limit', '1')).toEqual(['2025-03-01T10:10:00Z StopInstances']);
     const printed = await cli(['query', 'ip', '035.249.253.232', ...where()]);
-    expect(printed.out).toMatch(/RunInstances\s+alice\s+i-0123456789abcdef0\s+035\.249\.253\.232/);
+    expect(printed.out).toMatch(/RunInstances\s+-\s+alice\s+i-0123456789abcdef0\s+035\.249\.253\.232/);
   });
 
   it('query ip with what is not an address: a usage error with a hint (exit 2)', async () => {
@@ -155,7 +155,7 @@ describe('query keypair, query ip and query instance --as-actor (the CLI on the 
   it('--as-actor: the table and the empty answer say so; a bad ID is still a usage error', async () => {
     const table = await cli(['query', 'instance', INSTANCE, '--as-actor', ...where()]);
     expect(table.out).toMatch(
-      /GetCallerIdentity\s+web-instance-role\/i-0123456789abcdef0\s+-\s+203\.0\.113\.50/,
+      /GetCallerIdentity\s+-\s+web-instance-role\/i-0123456789abcdef0\s+-\s+203\.0\.113\.50/,
     );
     const none = await cli(['query', 'instance', 'i-0fedcba9876543210', '--as-actor', ...where()]);
     expect(none.code).toBe(0);
