@@ -1,4 +1,4 @@
-import { isAgentCall } from './access/agent-calls';
+import { isAgentCall, isAgentSource } from './access/agent-calls';
 import {
   DESCRIBE_INSTANCE_ATTRIBUTE,
   EC2_SENSITIVE_READS,
@@ -106,6 +106,15 @@ export function preselect(
   // made with an instance's own credentials? the reader looked at userIdentity.arn's bytes
   if (fields.instanceSession) return 'parse';
   return !raw || raw.mayHideSession() ? 'parse' : 'skip';
+}
+
+/**
+ * Whether `preselect` needs the `eventName` of a record of `eventSource` (trimmed): for the indexed
+ * sources, Systems Manager and the sources of routine agent calls; for any other source it decides
+ * from the source, the flags and the instance session alone (the reader then need not read the name).
+ */
+export function preselectNeedsEventName(eventSource: string): boolean {
+  return INDEXED_SOURCES.has(eventSource) || eventSource === SSM_SOURCE || isAgentSource(eventSource);
 }
 
 /** A record of an indexed source that the fields say is (or may be) indexed by the plain rules. */
