@@ -287,9 +287,11 @@ describe('access facts: EC2 launches, user data, passwords, console', () => {
     expect(e.access).toEqual({ method: 'console-output', detail });
   });
 
-  it('the same names from another service are not EC2 access (GetPasswordData of a made-up source)', () => {
+  it('the same names from another service are not EC2 access (GetPasswordData of a made-up source, of EBS)', () => {
     const other = ec2Call('GetPasswordData', { eventSource: 'lightsail.amazonaws.com', readOnly: true });
     expect(selectRecord(other, off)).toBe('other-source');
+    const ebs = ec2Call('GetConsoleOutput', { eventSource: 'ebs.amazonaws.com', readOnly: true });
+    expect(selectRecord(ebs, off)).toBe('read-only');
   });
 });
 

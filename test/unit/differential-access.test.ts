@@ -203,6 +203,7 @@ describe('the fast path agrees with parsing every record on the instance access 
     ['"ec2.amazonaws.com"', '"DescribeTags"', 'true'],
     ['"ec2.amazonaws.com"', '"DescribeInstanceAttribute"', '"true"'],
     ['"ec2.amazonaws.com"', '"GetConsoleOutput "', 'true'],
+    ['"ebs.amazonaws.com"', '"GetPasswordData"', 'true'],
     ['"ssm.amazonaws.com"', '"UpdateInstanceInformation"', 'false'],
     ['"ssm.amazonaws.com"', '" SendCommand "', 'false'],
     ['"ssm.amazonaws.com"', '"Start\\u0053ession"', 'false'],
