@@ -8,7 +8,7 @@ import type { FindingStore } from './findings';
 import { expiresAtFor } from './items';
 import { type MetricsSink, NO_METRICS } from './metrics';
 import { type RecordText, readLogRecordBatches, type ScanSummary, type TopFields } from './record-stream';
-import { preselect } from './select';
+import { preselect, preselectNeedsEventName } from './select';
 import type { Settings } from './settings';
 import { checkCanContinue, type TimeBudget } from './time-budget';
 
@@ -188,7 +188,8 @@ async function readRecords(input: AsyncIterable<Uint8Array>, run: FileRun, scan:
     expiresAt: run.expiresAt,
     seen: run.seen,
   };
-  for await (const batch of readLogRecordBatches(input, keep ? { keep } : {}, scan)) {
+  const options = keep ? { keep, eventNameFor: preselectNeedsEventName } : {};
+  for await (const batch of readLogRecordBatches(input, options, scan)) {
     if (failed()) break;
     checkCanContinue(ctx.budget, ctx.source);
     for (const raw of batch) {

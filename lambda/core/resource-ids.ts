@@ -46,7 +46,10 @@ const ID_PATTERN = new RegExp(
   `(?<![A-Za-z0-9-])${KINDS}-(?:[0-9a-fA-F]{17}|[0-9a-fA-F]{8})(?![A-Za-z0-9])`,
   'g',
 );
-const ID_HINT = new RegExp(`${KINDS}-[0-9a-fA-F]`);
+/** A cheap necessary condition for ID_PATTERN: a prefix's last letter, a dash, a hex digit. */
+const ID_HINT = new RegExp(
+  `[${[...new Set(['i', ...RESOURCE_KINDS].map((k) => k.slice(-1)))].join('')}]-[0-9a-fA-F]`,
+);
 const RESOURCE_ID = new RegExp(`^(?:${RESOURCE_KINDS.join('|')})-(?:[0-9a-f]{17}|[0-9a-f]{8})$`, 'i');
 /** The session name of an assumed-role ARN inside an error message (`…assumed-role/Role/i-0abc… is not`). */
 const SESSION_IN_MESSAGE = /assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+/g;

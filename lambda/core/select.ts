@@ -1,7 +1,8 @@
-import { isAgentCall } from './access/agent-calls';
+import { isAgentCall, isAgentSource } from './access/agent-calls';
 import {
   DESCRIBE_INSTANCE_ATTRIBUTE,
   EC2_SENSITIVE_READS,
+  EC2_SOURCE,
   namesUserDataAttribute,
   SSM_ACCESS_EVENTS,
   SSM_SOURCE,
@@ -70,7 +71,7 @@ export function selectRecord(record: JsonObject, options: SelectOptions): Select
     if (options.includeReadOnly || errorCodeOf(record) !== undefined) return 'indexed';
   }
   const eventName = text(record, 'eventName');
-  if (indexedSource && isSensitiveRead(eventName, record)) return 'indexed';
+  if (source === EC2_SOURCE && isSensitiveRead(eventName, record)) return 'indexed';
   if (source === SSM_SOURCE && eventName !== undefined && SSM_ACCESS_EVENTS.has(eventName)) return 'indexed';
   if (!isAgentCall(source, eventName) && byInstanceSession(record)) return 'indexed';
   return indexedSource ? 'read-only' : 'other-source';
@@ -98,14 +99,24 @@ export function preselect(
   const eventName = fields.eventName?.trim();
   if (INDEXED_SOURCES.has(source)) {
     if (indexedByFields(source, fields, options)) return 'parse';
-    // a successful read-only EC2/EBS call: kept only as a sensitive read or an instance's own call
-    if (eventName === DESCRIBE_INSTANCE_ATTRIBUTE || (eventName && EC2_SENSITIVE_READS.has(eventName)))
-      return 'parse';
+    // a successful read-only EC2/EBS call: kept only as a sensitive EC2 read or an instance's own call
+    const sensitive =
+      eventName === DESCRIBE_INSTANCE_ATTRIBUTE || (eventName && EC2_SENSITIVE_READS.has(eventName));
+    if (sensitive && source === EC2_SOURCE) return 'parse';
   } else if (source === SSM_SOURCE && eventName && SSM_ACCESS_EVENTS.has(eventName)) return 'parse';
   if (isAgentCall(source, eventName)) return 'skip';
   // made with an instance's own credentials? the reader looked at userIdentity.arn's bytes
   if (fields.instanceSession) return 'parse';
   return !raw || raw.mayHideSession() ? 'parse' : 'skip';
+}
+
+/**
+ * Whether `preselect` needs the `eventName` of a record of `eventSource` (trimmed): for the indexed
+ * sources, Systems Manager and the sources of routine agent calls; for any other source it decides
+ * from the source, the flags and the instance session alone (the reader then need not read the name).
+ */
+export function preselectNeedsEventName(eventSource: string): boolean {
+  return INDEXED_SOURCES.has(eventSource) || eventSource === SSM_SOURCE || isAgentSource(eventSource);
 }
 
 /** A record of an indexed source that the fields say is (or may be) indexed by the plain rules. */

@@ -35,7 +35,7 @@ describe('trailwatch CLI on the embedded store', () => {
         ),
     ).toBe(true);
     const [summary] = r.json();
-    expect(summary).toMatchObject({ files: 14, filesFailed: 0 });
+    expect(summary).toMatchObject({ files: 18, filesFailed: 0 });
     // the Stratus detonations and Panther tests, plus the hand-written root file's push
     expect(summary?.findingsByRule).toEqual({
       'ssh-invalid-key': 1,

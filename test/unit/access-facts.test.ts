@@ -177,6 +177,24 @@ describe('access facts: Systems Manager', () => {
     expect(e.instanceIds).toEqual([]);
   });
 
+  it('SendCommand by targets of instance IDs names them; with neither, the detail says so', () => {
+    const targets = [{ key: 'InstanceIds', values: ['i-0123456789abcdef0'] }];
+    const byIds = indexed(
+      ssmCall('SendCommand', { requestParameters: { documentName: 'AWS-RunShellScript', targets } }),
+    );
+    expect(byIds.access?.detail).toBe(
+      'document AWS-RunShellScript by targets InstanceIds=i-0123456789abcdef0',
+    );
+    expect(byIds.instanceIds).toEqual(['i-0123456789abcdef0']);
+    const none = indexed(
+      ssmCall('SendCommand', { requestParameters: { documentName: 'AWS-RunShellScript' } }),
+    );
+    expect(none.access).toEqual({
+      method: 'ssm-command',
+      detail: 'document AWS-RunShellScript (no instance IDs in the request)',
+    });
+  });
+
   it('the reads around a command or session by a user are not indexed (real, Stratus)', () => {
     for (const name of ['GetCommandInvocation', 'DescribeInstanceInformation'])
       for (const r of named(command, name)) expect(selectRecord(r, off)).toBe('other-source');
@@ -269,9 +287,11 @@ describe('access facts: EC2 launches, user data, passwords, console', () => {
     expect(e.access).toEqual({ method: 'console-output', detail });
   });
 
-  it('the same names from another service are not EC2 access (GetPasswordData of a made-up source)', () => {
+  it('the same names from another service are not EC2 access (GetPasswordData of a made-up source, of EBS)', () => {
     const other = ec2Call('GetPasswordData', { eventSource: 'lightsail.amazonaws.com', readOnly: true });
     expect(selectRecord(other, off)).toBe('other-source');
+    const ebs = ec2Call('GetConsoleOutput', { eventSource: 'ebs.amazonaws.com', readOnly: true });
+    expect(selectRecord(ebs, off)).toBe('read-only');
   });
 });
 

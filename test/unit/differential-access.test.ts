@@ -203,6 +203,7 @@ describe('the fast path agrees with parsing every record on the instance access 
     ['"ec2.amazonaws.com"', '"DescribeTags"', 'true'],
     ['"ec2.amazonaws.com"', '"DescribeInstanceAttribute"', '"true"'],
     ['"ec2.amazonaws.com"', '"GetConsoleOutput "', 'true'],
+    ['"ebs.amazonaws.com"', '"GetPasswordData"', 'true'],
     ['"ssm.amazonaws.com"', '"UpdateInstanceInformation"', 'false'],
     ['"ssm.amazonaws.com"', '" SendCommand "', 'false'],
     ['"ssm.amazonaws.com"', '"Start\\u0053ession"', 'false'],
@@ -220,14 +221,16 @@ describe('the fast path agrees with parsing every record on the instance access 
       errorCode: fc.option(fc.constantFrom('"AccessDenied"', '""'), { nil: undefined }),
       attribute: fc.constantFrom('"userData"', '"instanceType"', '" userData "'),
       identityFirst: fc.boolean(),
+      nameFirst: fc.boolean(),
     })
     .map((r) => {
       const [source, name, readOnly] = r.call;
       const parts = [
         '"eventVersion":"1.09"',
         '"eventTime":"2025-03-01T10:00:00Z"',
-        `"eventSource":${source}`,
-        `"eventName":${name}`,
+        ...(r.nameFirst
+          ? [`"eventName":${name}`, `"eventSource":${source}`]
+          : [`"eventSource":${source}`, `"eventName":${name}`]),
         `"readOnly":${readOnly}`,
         `"requestParameters":{"instanceId":"i-0fedcba9876543210","attribute":${r.attribute}}`,
         '"eventID":"00000000-0000-4000-8000-00000000ffff"',

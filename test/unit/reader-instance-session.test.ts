@@ -1,4 +1,4 @@
-import { endsLikeInstanceSession, mayHideSession } from '../../lambda/core/reader/top-fields';
+import { endsLikeInstanceSession, mayHideSession, TopFieldReader } from '../../lambda/core/reader/top-fields';
 import { readLogRecords } from '../../lambda/core/record-stream';
 import { chunks } from '../helpers/records';
 
@@ -25,6 +25,31 @@ describe('reader: eventName and the instance session, from the raw bytes', () =>
       eventName: 'StartSession',
       eventSource: 'ssm.amazonaws.com',
       eventSourceIsString: true,
+    });
+  });
+
+  it('skips eventName when the source read before it does not need it, and reads it otherwise', async () => {
+    const wanted = (source: string): boolean => source === 'ssm.amazonaws.com';
+    const read = (text: string) => {
+      const reader = new TopFieldReader(wanted);
+      const chunk = Buffer.from(text);
+      reader.begin();
+      for (let i = chunk.indexOf(0x22); i >= 0 && i < chunk.length; ) {
+        const close = chunk.indexOf(0x22, i + 1);
+        const next = reader.readAt(chunk, i, close);
+        i = chunk.indexOf(0x22, next);
+      }
+      return reader.take();
+    };
+    expect(read('{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}')).toEqual({
+      eventSource: 's3.amazonaws.com',
+      eventSourceIsString: true,
+    });
+    expect(read('{"eventSource":" ssm.amazonaws.com","eventName":"StartSession"}')).toMatchObject({
+      eventName: 'StartSession',
+    });
+    expect(read('{"eventName":"GetObject","eventSource":"s3.amazonaws.com"}')).toMatchObject({
+      eventName: 'GetObject',
     });
   });
 

@@ -57,6 +57,11 @@ export function isAgentCall(eventSource: string, eventName: string | undefined):
   return names.has(ALL) || (eventName !== undefined && names.has(eventName));
 }
 
+/** True for a source some of whose calls are routine agent calls. */
+export function isAgentSource(eventSource: string): boolean {
+  return AGENT_CALLS.has(eventSource);
+}
+
 /** The list itself, for documentation and tests: `[eventSource, eventName or '*']`. */
 export function agentCalls(): [string, string][] {
   return [...AGENT_CALLS].flatMap(([source, names]) => [...names].map((n): [string, string] => [source, n]));

@@ -98,17 +98,24 @@ function command({ request }: FactsInput): AccessFacts {
   const ids = field(request, 'instanceIds');
   if (Array.isArray(ids) && ids.length > 0) return { method: 'ssm-command', detail: document };
   const targets = field(request, 'targets');
-  const shown = Array.isArray(targets) && targets.length > 0 ? targets.map(targetText).join('; ') : undefined;
+  if (!Array.isArray(targets) || targets.length === 0)
+    return { method: 'ssm-command', detail: `${document} (no instance IDs in the request)` };
+  // `Key=InstanceIds,Values=i-…` names instances (taken as the event's instance IDs): no warning then
+  const byIds = targets.some((t) => targetKey(t)?.toLowerCase() === 'instanceids');
   return {
     method: 'ssm-command',
-    detail: `${document} ${shown ? `by targets ${shown} ` : ''}(no instance IDs in the request)`,
-    ...(shown ? { targets: bound(JSON.stringify(targets), LIMITS.accessDetail) } : {}),
+    detail: `${document} by targets ${targets.map(targetText).join('; ')}${byIds ? '' : ' (no instance IDs in the request)'}`,
+    targets: bound(JSON.stringify(targets), LIMITS.accessDetail),
   };
+}
+
+function targetKey(target: unknown): string | undefined {
+  return text(target, 'key') ?? text(target, 'Key');
 }
 
 /** One target as people write it: `tag:Env=prod,staging`. */
 function targetText(target: unknown): string {
-  const key = text(target, 'key') ?? text(target, 'Key') ?? '?';
+  const key = targetKey(target) ?? '?';
   const values = field(target, 'values') ?? field(target, 'Values');
   const shown = Array.isArray(values) ? values.filter((v) => typeof v === 'string').join(',') : '';
   return `${key}=${shown}`;

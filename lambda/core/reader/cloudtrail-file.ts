@@ -78,6 +78,7 @@ export class RecordScanner {
       maxRecordBytes: options.maxRecordBytes ?? 8 * 1024 * 1024,
       maxHeldBytes: maxStandaloneBytes,
       keep: options.keep,
+      eventNameFor: options.eventNameFor,
     });
   }
 

@@ -57,7 +57,7 @@ export class JsonSplitter {
   private elemNonObject = false;
   private afterElement = false;
   private damage: string | undefined;
-  private readonly topFields = new TopFieldReader();
+  private readonly topFields: TopFieldReader;
   private readonly pending: PendingRecord;
 
   constructor(
@@ -69,6 +69,7 @@ export class JsonSplitter {
     this.element = new Span(options.maxRecordBytes);
     this.held = new Span(options.maxHeldBytes);
     this.pending = new PendingRecord(this.element);
+    this.topFields = new TopFieldReader(options.eventNameFor);
   }
 
   /** Splits `chunk` from `from` on. */

@@ -145,6 +145,9 @@ export class TopFieldReader {
   fields: TopFields | undefined;
   private readonly interner = new Interner();
 
+  /** `eventNameFor`: whether a record's eventName is wanted, by its source (when read before). */
+  constructor(private readonly eventNameFor?: (eventSource: string) => boolean) {}
+
   /** A record starts. */
   begin(): void {
     this.fields = {};
@@ -173,7 +176,7 @@ export class TopFieldReader {
     if (j >= chunk.length) return this.unreadable(close);
     if (chunk[j] !== COLON) return close + 1; // a value, not a key
     const name = fieldAt(chunk, open + 1, close);
-    if (!name) return close + 1;
+    if (!name || (name === 'eventName' && this.skipsEventName(fields))) return close + 1;
     // a key given twice: JSON.parse keeps the last; leave it to the parse
     if (fields[name] !== undefined) return this.unreadable(close);
     j = skipSpace(chunk, j + 1);
@@ -191,6 +194,17 @@ export class TopFieldReader {
     const fields = this.fields;
     if (fields && !fields.instanceSession && endsLikeInstanceSession(chunk, open, close))
       fields.instanceSession = true;
+  }
+
+  /** The record's source, read already, says its eventName decides nothing: it is not read. */
+  private skipsEventName(fields: TopFields): boolean {
+    const source = fields.eventSource;
+    return (
+      this.eventNameFor !== undefined &&
+      source !== undefined &&
+      fields.eventSourceIsString === true &&
+      !this.eventNameFor(source.trim())
+    );
   }
 
   private unreadable(close: number): number {

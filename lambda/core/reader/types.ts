@@ -42,6 +42,12 @@ export interface ScanOptions {
    * @default every record is kept
    */
   readonly keep?: (fields: TopFields, text: RecordText) => boolean;
+  /**
+   * Whether `keep` needs the `eventName` of a record of this (trimmed) `eventSource`: when the source
+   * comes first in the record (as CloudTrail writes it) and does not, eventName is not read.
+   * @default it always does
+   */
+  readonly eventNameFor?: (eventSource: string) => boolean;
 }
 
 /** What the scanner learnt about the file as a whole. */
@@ -76,4 +82,5 @@ export interface SplitterOptions {
   /** A top-level object's text is held up to this size, in case it is a record itself. */
   readonly maxHeldBytes: number;
   readonly keep?: (fields: TopFields, text: RecordText) => boolean;
+  readonly eventNameFor?: (eventSource: string) => boolean;
 }
