@@ -1,3 +1,4 @@
+import { accessOfItem, storedAccess } from './access/types';
 import type { IndexedEvent } from './event';
 import { compactPrincipal, expandPrincipal, type Principal } from './identity';
 import { INDEXES, type IndexKind } from './indexes';
@@ -129,7 +130,6 @@ const PLAIN_FIELDS = [
   'userAgent',
   'ssh',
   'keyNames',
-  'access',
   'sessionId',
   'actorInstanceId',
 ] as const satisfies readonly (keyof IndexedEvent)[];
@@ -158,6 +158,7 @@ export function buildItems(event: IndexedEvent, timeMs: number, options: ItemOpt
   const eventItem: ItemBody = { pk: keys.event(event.eventID), sk: EVENT_SK, kind: 'event' };
   copyFields(event, eventItem, PLAIN_FIELDS);
   copyFields(event, eventItem, EVENT_ITEM_FIELDS);
+  setAccess(eventItem, event);
   setFindingSet(eventItem, event.findings);
   setNonEmpty(eventItem, 'instanceIds', event.instanceIds);
   setNonEmpty(eventItem, 'resourceIds', event.resourceIds);
@@ -176,6 +177,11 @@ export function buildItems(event: IndexedEvent, timeMs: number, options: ItemOpt
     items.push(item as TableItem);
   }
   return items;
+}
+
+/** The access facts in their stored form (`storedAccess`: the method's name when its detail is plain). */
+function setAccess(into: ItemBody, event: IndexedEvent): void {
+  if (event.access !== undefined) into.access = storedAccess(event.access);
 }
 
 /** `into[key] = copy of list`, or nothing for an empty list (`itemToEvent` reads a missing list as empty). */
@@ -199,6 +205,7 @@ function setFindingSet(into: ItemBody, findings: readonly string[]): void {
 function indexSummary(event: IndexedEvent, storedPrincipal: Principal): ItemBody {
   const body: ItemBody = {};
   copyFields(event, body, PLAIN_FIELDS);
+  setAccess(body, event);
   setFindingSet(body, event.findings);
   // without an ARN the principal ID is the only handle on the principal: keep it then
   if (event.principal.arn && storedPrincipal.principalId !== undefined) {
@@ -284,6 +291,9 @@ export function itemToEvent(
       case 'instanceCount':
       case 'resourceCount':
         if (typeof item[k] === 'number') out[k] = item[k];
+        break;
+      case 'access':
+        if (item.access !== undefined) out.access = accessOfItem(item.access);
         break;
       case 'principal':
         out.principal = expandPrincipal((item.principal ?? {}) as Principal);

@@ -10,7 +10,11 @@ export const LIMITS = {
   region: 64,
   accountId: 64,
   errorCode: 128,
-  errorMessage: 160,
+  /**
+   * On the event item only (`trailwatch event` prints the whole record from its log file): the start of
+   * a denial says who was denied what; the rest is mostly the encoded authorization message.
+   */
+  errorMessage: 128,
   userAgent: 160,
   sourceIp: 128,
   arn: 512,

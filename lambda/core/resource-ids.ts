@@ -67,6 +67,16 @@ export function isInstanceId(id: string): boolean {
   return /^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/i.test(id);
 }
 
+/**
+ * An instance ID as a request names one in a field that holds nothing else (`instanceId`,
+ * `instanceIds`, an SSM `target`): `i-` and 8 to 17 letters or digits. Real IDs are hex
+ * (`isInstanceId`); the anonymised Stratus Red Team records name others (`i-i2jnm5swa59p4fxg`), which
+ * are taken from those fields only (never from free text) and accepted by the lookups.
+ */
+export function isNamedInstanceId(id: string): boolean {
+  return /^i-[0-9a-z]{8,17}$/i.test(id);
+}
+
 export function isResourceId(id: string): boolean {
   return RESOURCE_ID.test(id);
 }

@@ -1,14 +1,12 @@
 import { Readable } from 'node:stream';
+import { isAgentCall as isRoutineAgentCall } from '../../lambda/core/access/agent-calls';
 import { extractEvent } from '../../lambda/core/event';
-import { extractPrincipal } from '../../lambda/core/identity';
+import { extractPrincipal, instanceOfSession } from '../../lambda/core/identity';
 import { buildItems, expiresAtFor, type TableItem } from '../../lambda/core/items';
 import { processLogFile } from '../../lambda/core/pipeline';
 import { recordHash } from '../../lambda/core/record-hash';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { MemoryStore } from '../helpers/writer';
-// TEMPORARY until the merge of issue 12 part A: then lambda/core/identity.ts and
-// lambda/core/access/agent-calls.ts (see agent-calls-pending.ts)
-import { instanceOfSession, isRoutineAgentCall } from './agent-calls-pending';
 import { DAY_MS } from './agent-chatter-calls';
 import {
   type ChatterOptions,

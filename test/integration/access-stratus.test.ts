@@ -126,25 +126,30 @@ describe('trailwatch access on the instances of every Stratus Red Team detonatio
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(EXPECTED)('$technique: access $instance lists the method and principal', async ({ instance, paths }) => {
-    const lines = await access(instance);
-    for (const line of lines) expect(line.instanceId).toBe(instance.toLowerCase());
-    for (const want of paths) {
-      const found = lines.filter((l) => l.method === want.method && l.principal.arn === want.principal);
-      expect(found.length).toBe(want.count ?? found.length);
-      expect(found.length).toBeGreaterThan(0);
-      for (const l of found) expect(l.outcome).toBe(want.outcome ?? 'success');
-    }
-    // nothing else: every line is one of the expected paths
-    expect(new Set(lines.map((l) => l.method))).toEqual(new Set(paths.map((p) => p.method)));
-  });
+  it.each(EXPECTED)(
+    '$technique: access $instance lists the method and principal',
+    async ({ instance, paths }) => {
+      const lines = await access(instance);
+      for (const line of lines) expect(line.instanceId).toBe(instance.toLowerCase());
+      for (const want of paths) {
+        const found = lines.filter((l) => l.method === want.method && l.principal.arn === want.principal);
+        expect(found.length).toBe(want.count ?? found.length);
+        expect(found.length).toBeGreaterThan(0);
+        for (const l of found) expect(l.outcome).toBe(want.outcome ?? 'success');
+      }
+      // nothing else: every line is one of the expected paths
+      expect(new Set(lines.map((l) => l.method))).toEqual(new Set(paths.map((p) => p.method)));
+    },
+  );
 
   it('links each SSM session to its end (TerminateSession, by session ID)', async () => {
     for (const instance of ['i-eA1d1296c1dE3Aa1f', 'i-d0b6DCBA8984dE148', 'i-d3720C7af6fCfF2B2']) {
       const [session] = await access(instance);
       expect(session?.method).toBe('ssm-session');
       expect(typeof session?.sessionEnd).toBe('string');
-      expect(Date.parse(String(session?.sessionEnd))).toBeGreaterThanOrEqual(Date.parse(String(session?.eventTime)));
+      expect(Date.parse(String(session?.sessionEnd))).toBeGreaterThanOrEqual(
+        Date.parse(String(session?.eventTime)),
+      );
     }
   });
 
@@ -168,6 +173,11 @@ describe('trailwatch access on the instances of every Stratus Red Team detonatio
     const target = await cli(['query', 'instance', 'i-786a3A8B5C0d92eF4', ...db]);
     const actor = await cli(['query', 'instance', 'i-786a3A8B5C0d92eF4', '--as-actor', ...db]);
     expect(target.json().map((e) => e.eventName)).toContain('SendCommand');
-    expect(actor.json().map((e) => e.eventName).sort()).toEqual(['DescribeInstances', 'GetCallerIdentity']);
+    expect(
+      actor
+        .json()
+        .map((e) => e.eventName)
+        .sort(),
+    ).toEqual(['DescribeInstances', 'GetCallerIdentity']);
   });
 });

@@ -86,7 +86,13 @@ describe('instance credentials used from somewhere the instance is not', () => {
     expect(isInstanceSession(instanceSession())).toBe(true);
     expect(isInstanceSession(instanceSession('i-0A1B2C3D'))).toBe(true);
     expect(isInstanceSession(alice)).toBe(false);
-    expect(isInstanceSession({ ...instanceSession(), sessionName: 'alice@example.com' })).toBe(false);
+    const named = instanceSession();
+    const human = {
+      ...named,
+      arn: named.arn?.replace(/[^/]+$/, 'alice@example.com'),
+      sessionName: 'alice@example.com',
+    };
+    expect(isInstanceSession(human)).toBe(false);
     expect(isInstanceSession({ ...instanceSession(), type: 'IAMUser' })).toBe(false);
     expect(madeByInstance(accessEvent('DescribeInstances', '2024-08-02T08:00:00Z'))).toBe(false);
     expect(madeByInstance(instanceCall('2024-08-02T08:00:00Z', HOME))).toBe(true);

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
+import { isAgentCall as isRoutineAgentCall } from '../../lambda/core/access/agent-calls';
 import { extractEvent } from '../../lambda/core/event';
-import { extractPrincipal } from '../../lambda/core/identity';
+import { extractPrincipal, instanceOfSession } from '../../lambda/core/identity';
 import { dynamoItemSize, type TableItem } from '../../lambda/core/items';
 import { processLogFile } from '../../lambda/core/pipeline';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
-import { instanceOfSession, isRoutineAgentCall } from '../bench/agent-calls-pending';
 import { deliveryFiles, generateAgentChatter } from '../bench/generate-agent-chatter';
 import { indexChatter, measureAgentChatter } from '../bench/measure-agent-chatter';
 import { ORIGINAL_INDEX_KINDS, writeUnits } from '../bench/write-units';

@@ -252,7 +252,8 @@ describe('the real corpus', () => {
         eventName: 'SendSSHPublicKey',
         ssh: { osUser: 'ec2-user', keyValid: false, keyType: 'INVALID' },
       });
-      expect(event?.instanceIds).toEqual([]); // i-0123456789EXAMPLE is not hex
+      // not hex, but named by the request's instanceId: taken from that field (isNamedInstanceId)
+      expect(event?.instanceIds).toEqual(['i-0123456789example']);
     });
 
     it('reads the Elastic SendSSHPublicKey whose key ends with a comment and a newline', async () => {

@@ -1,6 +1,6 @@
 import { readAccessPaths } from '../../../lambda/core/access/read';
 import { UsageError } from '../../../lambda/core/errors';
-import { isInstanceId, isResourceId } from '../../../lambda/core/resource-ids';
+import { isNamedInstanceId, isResourceId } from '../../../lambda/core/resource-ids';
 import type { CliCommand } from '../command';
 import { EXIT, type Io } from '../io';
 import { addListOptions, type ListFlags } from '../listing';
@@ -22,7 +22,7 @@ export const accessCommand: CliCommand = {
 /** @throws UsageError unless `typed` is an instance ID */
 function instanceArgument(typed: string): string {
   const id = typed.trim();
-  if (isInstanceId(id)) return id.toLowerCase();
+  if (isNamedInstanceId(id)) return id.toLowerCase();
   const hint = isResourceId(id)
     ? ' (access paths are of instances; for other resources use: query resource)'
     : '';

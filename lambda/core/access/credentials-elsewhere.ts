@@ -1,6 +1,6 @@
 import type { IndexedEvent } from '../event';
 import type { Principal } from '../identity';
-import { isInstanceId } from '../resource-ids';
+import { instanceOfSession } from '../identity';
 import { canonicalAddress } from './partitions';
 
 /**
@@ -42,10 +42,10 @@ export type OtherPrincipalAt = (ip: string) => Principal | undefined;
 
 /**
  * True for an assumed-role session whose session name is an instance ID: an instance's own role
- * credentials (design decision 1).
+ * credentials (`instanceOfSession`).
  */
 export function isInstanceSession(p: Principal): boolean {
-  return p.type === 'AssumedRole' && p.sessionName !== undefined && isInstanceId(p.sessionName);
+  return instanceOfSession(p) !== undefined;
 }
 
 /** True when an event was made by an instance with its own credentials. */

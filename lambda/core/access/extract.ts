@@ -1,6 +1,8 @@
 import type { IndexedEvent } from '../event';
 import { instanceOfSession } from '../identity';
 import { field, type JsonObject, type Mutable, setDefined } from '../json';
+import { LIMITS } from '../limits';
+import { isInstanceId, isNamedInstanceId } from '../resource-ids';
 import { extractPrivateAddresses } from './addresses';
 import { EC2_SOURCE } from './events';
 import { accessFactsOf, sessionIdOf } from './facts';
@@ -27,8 +29,32 @@ export function setAccessFields(event: Mutable<IndexedEvent>, record: JsonObject
     ...(keyNames ? { keyNames } : {}),
   }));
   setDefined(event, 'access', facts);
+  if (facts) event.instanceIds = withNamedTargets(event.instanceIds, field(record, 'requestParameters'));
   setDefined(event, 'sessionId', sessionIdOf(eventSource, eventName, record));
   setDefined(event, 'actorInstanceId', instanceOfSession(event.principal));
   if (ec2 && errorCode === undefined)
     setDefined(event, 'privateAddresses', extractPrivateAddresses(eventName, record));
+}
+
+/**
+ * The instance IDs of an access event with the ones its request names in a field that holds only an
+ * instance ID (`instanceId`, `instanceIds`, `target`) and the scan did not take (not hex: the
+ * anonymised Stratus records), lower case, within `LIMITS.instanceIdsPerEvent`.
+ */
+function withNamedTargets(found: readonly string[], request: unknown): readonly string[] {
+  const named = [
+    field(request, 'instanceId'),
+    field(request, 'target'),
+    field(request, 'instanceIds'),
+  ].flat();
+  let out: string[] | undefined;
+  for (const value of named) {
+    if (typeof value !== 'string' || isInstanceId(value) || !isNamedInstanceId(value)) continue;
+    const id = value.toLowerCase();
+    if (found.includes(id) || out?.includes(id)) continue;
+    if ((out ?? found).length >= LIMITS.instanceIdsPerEvent) break;
+    out ??= [...found];
+    out.push(id);
+  }
+  return out ?? found;
 }

@@ -4,7 +4,7 @@ import { INSTANCE_CONNECT_SOURCE } from '../select';
 import type { SshPush } from '../ssh';
 import { ipField } from './addresses';
 import { EC2_SOURCE, namesUserDataAttribute, SSM_SOURCE, USER_DATA } from './events';
-import type { AccessFacts } from './types';
+import { type AccessFacts, PLAIN_DETAIL } from './types';
 
 /**
  * What an event says, from its record alone, of the access it gave to an instance's operating system
@@ -58,12 +58,14 @@ const FACTS_BY_KEY: Readonly<Record<string, Facts>> = {
   },
   [`${EC2_SOURCE} ModifyInstanceAttribute`]: ({ record, request }) =>
     Object.hasOwn(isObject(request) ? request : {}, USER_DATA) || namesUserDataAttribute(record)
-      ? { method: 'user-data-change', detail: 'user data changed' }
+      ? { method: 'user-data-change', detail: PLAIN_DETAIL['user-data-change'] as string }
       : undefined,
   [`${EC2_SOURCE} DescribeInstanceAttribute`]: ({ record }) =>
-    namesUserDataAttribute(record) ? { method: 'user-data-read', detail: 'attribute userData' } : undefined,
-  [`${EC2_SOURCE} GetPasswordData`]: fixed('password-data', 'password data'),
-  [`${EC2_SOURCE} GetConsoleOutput`]: fixed('console-output', 'console output'),
+    namesUserDataAttribute(record)
+      ? { method: 'user-data-read', detail: PLAIN_DETAIL['user-data-read'] as string }
+      : undefined,
+  [`${EC2_SOURCE} GetPasswordData`]: fixed('password-data', PLAIN_DETAIL['password-data'] as string),
+  [`${EC2_SOURCE} GetConsoleOutput`]: fixed('console-output', PLAIN_DETAIL['console-output'] as string),
   [`${EC2_SOURCE} GetConsoleScreenshot`]: fixed('console-output', 'console screenshot'),
 };
 

@@ -1,4 +1,4 @@
-import { isInstanceId, isResourceId } from '../resource-ids';
+import { isNamedInstanceId, isResourceId } from '../resource-ids';
 import { actorIndex } from './actor';
 import { defineIdIndex } from './define';
 
@@ -11,7 +11,7 @@ export const instanceIndex = defineIdIndex({
   prefix: 'INSTANCE#',
   valuesOf: (event) => event.instanceIds,
   description: 'events for an instance (i-…)',
-  isId: isInstanceId,
+  isId: isNamedInstanceId,
   notAnId: 'is not an instance ID (i- followed by 8 or 17 hex digits)',
   elsewhere: {
     isId: isResourceId,
