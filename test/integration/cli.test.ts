@@ -35,7 +35,8 @@ describe('trailwatch CLI on the embedded store', () => {
         ),
     ).toBe(true);
     const [summary] = r.json();
-    expect(summary).toMatchObject({ files: 18, filesFailed: 0 });
+    // 14 files, 4 Stratus detonations of instance access (stratus/) and 3 of threats (stratus-more/)
+    expect(summary).toMatchObject({ files: 21, filesFailed: 0 });
     // the Stratus detonations and Panther tests, plus the hand-written root file's push
     expect(summary?.findingsByRule).toEqual({
       'ssh-invalid-key': 1,
@@ -72,9 +73,8 @@ describe('trailwatch CLI on the embedded store', () => {
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     expect(lines[0]).toMatch(/^TIME\s+EVENT\s+METHOD\s+USER\s+TARGETS\s+SOURCE IP\s+ERROR\s+FINDINGS$/);
-    // METHOD is `-` until extraction fills the access facts of key pushes (`instance-connect`)
     expect(lines[1]).toMatch(
-      /^2024-08-01T13:24:47Z\s+SendSSHPublicKey\s+-\s+christophe\s+i-fdb357cb7e99ad973\s+246\.227\.146\.251/,
+      /^2024-08-01T13:24:47Z\s+SendSSHPublicKey\s+instance-connect\s+christophe\s+i-fdb357cb7e99ad973\s+246\.227\.146\.251/,
     );
     expect(r.out).toMatch(/1 event\(s\), newest first\.$/);
   });
