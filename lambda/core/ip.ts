@@ -25,6 +25,18 @@ export function normalizeIp(text: string): { ip: string; family: 'ipv4' | 'ipv6'
  * `ec2.amazonaws.com`, `10.0.0`, a CIDR).
  */
 export function canonicalIp(text: string): string | undefined {
+  // a log file names the same few addresses over and over: each is worked out once
+  const known = CANONICAL.get(text);
+  if (known !== undefined || CANONICAL.has(text)) return known;
+  const ip = computeCanonicalIp(text);
+  if (CANONICAL.size >= 4096) CANONICAL.clear();
+  CANONICAL.set(text, ip);
+  return ip;
+}
+
+const CANONICAL = new Map<string, string | undefined>();
+
+function computeCanonicalIp(text: string): string | undefined {
   const ip = normalizeIp(text);
   if (ip === undefined || ip.family === 'ipv4') return ip?.ip;
   try {
