@@ -87,6 +87,22 @@ function listOf(check: (item: string, name: string) => void): Parser<string[]> {
   };
 }
 
+/** Comma-separated TCP/UDP ports (0 to 65535). */
+export const parsePorts: Parser<number[]> = Object.assign(
+  (value: string, name: string): number[] =>
+    parseList(value).map((p) => parseWholeNumber(p, name, 0, 65_535, 'ports from 0 to 65535')),
+  { takes: 'ports, comma-separated' },
+);
+
+/** Comma-separated EC2 instance types or patterns (`p4d.24xlarge`, `p*`, `*.metal`). */
+export const parseInstanceTypes = listOf((item, name) => {
+  if (!/^[a-z0-9*][a-z0-9*.-]{0,63}$/i.test(item))
+    throw new UsageError(
+      `'${item}' is not an instance type or pattern (letters, digits, '.', '-', '*')`,
+      name,
+    );
+});
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** An organization ID (`o-…`). */

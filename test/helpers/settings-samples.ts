@@ -14,6 +14,17 @@ export const PIPELINE_SAMPLES = {
   multiInstanceWindowMinutes: ['15', 15],
   multiInstanceThreshold: ['5', 5],
   multiPrincipalThreshold: ['4', 4],
+  adminPorts: ['22,3389,5985', [22, 3389, 5985]],
+  userDataReadThreshold: ['5', 5],
+  userDataReadWindowMinutes: ['30', 30],
+  passwordDataInstanceThreshold: ['4', 4],
+  passwordDataCallThreshold: ['20', 20],
+  passwordDataWindowMinutes: ['120', 120],
+  instanceTypeAllowList: ['t3.*,m6i.large', ['t3.*', 'm6i.large']],
+  instanceTypeWatchList: ['p4d.*,*.metal', ['p4d.*', '*.metal']],
+  credentialsWindowMinutes: ['60', 60],
+  ssmInstanceThreshold: ['6', 6],
+  ssmWindowMinutes: ['10', 10],
 } as const satisfies { [K in PipelineSettingName]: readonly [string, SettingValues[K]] };
 
 export const SAMPLE_NAMES = Object.keys(PIPELINE_SAMPLES) as PipelineSettingName[];

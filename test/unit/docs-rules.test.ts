@@ -9,6 +9,10 @@ const throwaway = defineRule({
   firesWhen: 'a push names more than `multiPrincipalThreshold` | pipe',
   settings: ['multiPrincipalThreshold', 'privilegedOsUsers', 'allowedSshCidrs'],
   falsePositives: 'every push',
+  severity: 'low',
+  attack: 'T1098.004',
+  family: 'ssh-key',
+  appliesTo: () => true,
   stateful: false,
   evaluate: () => PASS,
 });

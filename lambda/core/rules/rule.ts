@@ -13,6 +13,28 @@ export interface DetectionSettings {
   readonly multiInstanceThreshold: number;
   /** Distinct principals that make `ssh-key-multi-principal` fire. @default 2 */
   readonly multiPrincipalThreshold: number;
+  /** Ports whose opening to the world `ec2-sg-open-to-world` reports (and all-ports rules). @default [22, 3389] */
+  readonly adminPorts: readonly number[];
+  /** Distinct instances whose user data one principal reads within the window (`ec2-user-data-read`). @default 3 */
+  readonly userDataReadThreshold: number;
+  /** @default 60 */
+  readonly userDataReadWindowMinutes: number;
+  /** Distinct instances of `ec2-password-data` within the window. @default 3 */
+  readonly passwordDataInstanceThreshold: number;
+  /** Calls of `ec2-password-data` within the window. @default 10 */
+  readonly passwordDataCallThreshold: number;
+  /** @default 60 */
+  readonly passwordDataWindowMinutes: number;
+  /** Instance types launches may ask for (`ec2-unusual-instance-type`); empty: any but the watch-list. @default [] */
+  readonly instanceTypeAllowList: readonly string[];
+  /** Instance types (patterns with `*`) always reported: GPU, accelerated and very large types. */
+  readonly instanceTypeWatchList: readonly string[];
+  /** How far apart an instance's credential calls and others' calls from the same IP are compared. @default 720 */
+  readonly credentialsWindowMinutes: number;
+  /** Distinct instances one principal sends commands to or opens sessions on (`ssm-command-many-instances`). @default 3 */
+  readonly ssmInstanceThreshold: number;
+  /** @default 60 */
+  readonly ssmWindowMinutes: number;
 }
 
 export const DEFAULT_DETECTION: DetectionSettings = {
@@ -21,6 +43,36 @@ export const DEFAULT_DETECTION: DetectionSettings = {
   multiInstanceWindowMinutes: 60,
   multiInstanceThreshold: 2,
   multiPrincipalThreshold: 2,
+  adminPorts: [22, 3389],
+  userDataReadThreshold: 3,
+  userDataReadWindowMinutes: 60,
+  passwordDataInstanceThreshold: 3,
+  passwordDataCallThreshold: 10,
+  passwordDataWindowMinutes: 60,
+  instanceTypeAllowList: [],
+  instanceTypeWatchList: [
+    'p*',
+    'g*',
+    'inf*',
+    'trn*',
+    'dl*',
+    'f1.*',
+    'vt1.*',
+    'x1*',
+    'x2*',
+    'u-*',
+    'u7*',
+    '*.metal*',
+    '*.24xlarge',
+    '*.32xlarge',
+    '*.48xlarge',
+    '*.56xlarge',
+    '*.96xlarge',
+    '*.112xlarge',
+  ],
+  credentialsWindowMinutes: 720,
+  ssmInstanceThreshold: 3,
+  ssmWindowMinutes: 60,
 };
 
 /** A rule's answer: whether it fires on the event, and why (shown to the responder). */
@@ -31,19 +83,47 @@ export function fire(detail: string): Verdict {
   return { fires: true, detail };
 }
 
+export type Severity = 'low' | 'medium' | 'high';
+export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high'];
+
+/** The SSH key rules also count in `SuspiciousSshKeys`; every rule counts in `Findings`. */
+export type RuleFamily = 'ssh-key' | 'threat';
+
 export interface RuleContext {
   readonly settings: DetectionSettings;
-  /** Every known push of the event's key (stateful rules only). */
+  /**
+   * The record's `requestParameters` and `responseElements` as parsed (stateless rules, while the
+   * record is read; never stored). Absent when the rule runs on an event read back from the index.
+   */
+  readonly request?: unknown;
+  readonly response?: unknown;
+  /** The events of the rule's history partitions within its window (stateful rules only). */
   readonly history?: KeyHistory;
 }
 
 /**
- * One rule (the cdk-nag style): a pure function of a key push (and, for stateful rules, the key's
- * known pushes) that says whether it applies and why. Its row in docs/rules.md is generated from
- * `id`, `firesWhen`, `settings` and `falsePositives` (`npm run docs:rules`).
+ * Where a stateful rule's history comes from: the partitions it names for an event, read (strongly
+ * consistent, bounded) within `windowMinutes` either side of the file's events, after the file's own
+ * events were written there, so verdicts do not depend on the order files arrive.
+ */
+export interface HistorySpec {
+  /**
+   * `own`: the rule's own partitions `HISTORY#<rule id>#<key>`, one per key of `keysOf`, written (as
+   * index items) for the events the rule applies to, and only for them. `index`: `keysOf` returns
+   * partition keys of an index (`KEY#<fingerprint>`).
+   */
+  readonly kind: 'own' | 'index';
+  readonly keysOf: (event: IndexedEvent) => readonly string[];
+  /** Events this many minutes either side are read; the whole partition (bounded) when absent. */
+  readonly windowMinutes?: (settings: DetectionSettings) => number;
+}
+
+/**
+ * One rule (the cdk-nag style): it says which events it applies to, and whether it fires on one and
+ * why. Its row in docs/rules.md is generated from its fields (`npm run docs:rules`).
  */
 export interface Rule<Id extends string = string> {
-  /** The rule ID: the `Rule` dimension of its metric, `findings --rule <id>`, its alarm. */
+  /** The rule ID: the `Rule` dimension of its metrics, `findings --rule <id>`, its alarm. */
   readonly id: Id;
   /** What the rule catches, one line (its alarm's description). */
   readonly title: string;
@@ -53,12 +133,27 @@ export interface Rule<Id extends string = string> {
   readonly settings?: readonly (keyof DetectionSettings)[];
   /** When it is a false positive, one line of Markdown (docs table). */
   readonly falsePositives: string;
-  /** Needs the key's other pushes from the index. */
+  readonly severity: Severity;
+  /** The MITRE ATT&CK technique (`T1537`, `T1098.004`). */
+  readonly attack: string;
+  /** The Stratus Red Team technique it is tested on, when there is one (`aws.exfiltration.ec2-share-ami`). */
+  readonly stratus?: string;
+  readonly family: RuleFamily;
+  /**
+   * Whether the rule looks at this event at all (cdk-nag's NOT_APPLICABLE when false): cheap, from the
+   * event's source, name and summary; an event no rule applies to costs the rules nothing.
+   */
+  appliesTo(event: IndexedEvent): boolean;
+  /** Needs other events from the index (`history`). */
   readonly stateful: boolean;
-  evaluate(push: IndexedEvent, context: RuleContext): Verdict;
+  readonly history?: HistorySpec;
+  /** The verdict on an event it applies to. */
+  evaluate(event: IndexedEvent, context: RuleContext): Verdict;
 }
 
 /** A rule (its ID stays a literal type, so `RuleId` lists it). */
 export function defineRule<const Id extends string>(rule: Rule<Id>): Rule<Id> {
+  if (rule.stateful !== (rule.history !== undefined))
+    throw new Error(`rule ${rule.id}: a stateful rule names its history, a stateless one none`);
   return rule;
 }

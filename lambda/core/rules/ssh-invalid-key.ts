@@ -1,3 +1,4 @@
+import { isKeyPush } from './applies';
 import { defineRule, fire, PASS } from './rule';
 
 /** EC2 Instance Connect accepts RSA and ED25519 public keys only. */
@@ -9,6 +10,10 @@ export const sshInvalidKey = defineRule({
   title: 'key material that is not an SSH public key, or not RSA/ED25519',
   firesWhen: 'the material is not an SSH public key, or is not RSA/ED25519 (all Instance Connect accepts)',
   falsePositives: 'tools probing the API with junk keys; redacted test data',
+  severity: 'low',
+  attack: 'T1098.004',
+  family: 'ssh-key',
+  appliesTo: isKeyPush,
   stateful: false,
   evaluate(push) {
     const s = push.ssh;

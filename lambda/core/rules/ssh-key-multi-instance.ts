@@ -1,3 +1,5 @@
+import { sshKeyIndex } from '../indexes/ssh-key';
+import { isKeyPush } from './applies';
 import { reachedInstance } from './key-history';
 import { defineRule, fire, PASS } from './rule';
 
@@ -12,7 +14,17 @@ export const sshKeyMultiInstance = defineRule({
   firesWhen: 'the same key reaches 2 or more distinct instances within 60 minutes (successful pushes only)',
   settings: ['multiInstanceWindowMinutes', 'multiInstanceThreshold'],
   falsePositives: 'an operator or script working through a fleet with one key',
+  severity: 'high',
+  attack: 'T1021.004',
+  stratus: 'aws.lateral-movement.ec2-instance-connect',
+  family: 'ssh-key',
+  appliesTo: isKeyPush,
   stateful: true,
+  history: {
+    kind: 'index',
+    keysOf: (push) => (push.ssh?.fingerprint ? [sshKeyIndex.partitionKey(push.ssh.fingerprint)] : []),
+    windowMinutes: (settings) => settings.multiInstanceWindowMinutes,
+  },
   evaluate(push, { settings, history }) {
     if (!history || !push.ssh?.fingerprint || !reachedInstance(push)) return PASS;
     const own = history.pushes.find((p) => p.event.eventID === push.eventID);

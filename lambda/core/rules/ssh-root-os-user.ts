@@ -1,3 +1,4 @@
+import { isKeyPush } from './applies';
 import { defineRule, fire, PASS } from './rule';
 
 /** The key was pushed for a privileged OS user (`root` by default). */
@@ -7,6 +8,10 @@ export const sshRootOsUser = defineRule({
   firesWhen: 'the OS user is `root` (or another privileged user)',
   settings: ['privilegedOsUsers'],
   falsePositives: 'images whose only login is root',
+  severity: 'medium',
+  attack: 'T1098.004',
+  family: 'ssh-key',
+  appliesTo: isKeyPush,
   stateful: false,
   evaluate(push, { settings }) {
     const user = push.ssh?.osUser;

@@ -1,4 +1,5 @@
 import { type AllowList, allowListFrom, describeSourceCheck } from './allow-list';
+import { isKeyPush } from './applies';
 import { defineRule, fire, PASS } from './rule';
 
 const parsed = new WeakMap<readonly string[], AllowList>();
@@ -19,6 +20,10 @@ export const sshSourceIp = defineRule({
   firesWhen: 'the source IP is outside the allow-list of IPv4 and IPv6 CIDRs; off while the list is empty',
   settings: ['allowedSshCidrs'],
   falsePositives: 'VPN or office ranges missing from the list; pushes made by AWS services (`AWS Internal`)',
+  severity: 'medium',
+  attack: 'T1021.004',
+  family: 'ssh-key',
+  appliesTo: isKeyPush,
   stateful: false,
   evaluate(push, { settings }) {
     if (settings.allowedSshCidrs.length === 0) return PASS;

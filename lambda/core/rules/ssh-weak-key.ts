@@ -1,3 +1,4 @@
+import { isKeyPush } from './applies';
 import { defineRule, fire, PASS } from './rule';
 
 const MIN_RSA_BITS = 2048;
@@ -8,6 +9,10 @@ export const sshWeakKey = defineRule({
   title: 'a weak key: DSA, or RSA shorter than 2048 bits',
   firesWhen: 'a DSA key, or an RSA key shorter than 2048 bits',
   falsePositives: 'none known: short RSA keys are weak wherever they are used',
+  severity: 'low',
+  attack: 'T1098.004',
+  family: 'ssh-key',
+  appliesTo: isKeyPush,
   stateful: false,
   evaluate(push) {
     const s = push.ssh;
