@@ -1,21 +1,24 @@
 import { NotCloudTrailFileError } from './errors';
 import { extractEvent, type IndexedEvent } from './event';
 import { buildItems, type TableItem } from './items';
-import { isObject, type JsonObject } from './json';
+import { field, isObject, type JsonObject } from './json';
 import { recordHash } from './record-hash';
 import type { InvalidRecord, RawRecord } from './record-stream';
-import { type Hit, isKeyPush, statelessHits } from './rules';
+import { type Hit, isJudged, statelessHits } from './rules';
 import { selectRecord } from './select';
 import type { Settings } from './settings';
 
 /**
  * What one record of a log file is, decided from the record alone (and the eventIDs already seen):
  * rejected with a reason, skipped by rule, a duplicate of a record already written, an event with
- * its items, or an SSH key push (whose items are built once the rules have judged it). Pure: no
+ * its items, or an event some rule applies to (whose items are built once the rules have judged it). Pure: no
  * store, no counters; the pipeline acts on the answer.
  */
 
-/** An SSH key push, kept for the rules phase (`detector.ts`). */
+/**
+ * An event some rule applies to (an SSH key push, a snapshot shared, a password read, …), kept for the
+ * rules phase (`detector.ts`), which writes it and runs the stateful rules on its history.
+ */
 export interface Push {
   readonly event: IndexedEvent;
   readonly timeMs: number;
@@ -87,8 +90,11 @@ export function classifyRecord(raw: RawRecord | InvalidRecord, ctx: ClassifyCont
   const known = ctx.seen.get(event.eventID);
   if (known === hash) return DUPLICATE;
   const firstSeen = known === undefined;
-  if (isKeyPush(event)) {
-    const hits = statelessHits(event, ctx.settings.detection);
+  if (isJudged(event)) {
+    const hits = statelessHits(event, ctx.settings.detection, {
+      request: field(record, 'requestParameters'),
+      response: field(record, 'responseElements'),
+    });
     const push = {
       event: { ...event, findings: hits.map((h) => h.rule) },
       timeMs,

@@ -8,7 +8,15 @@ import { buildItems, EVENT_SK, itemToEvent, keys, type TableItem } from './items
 import type { MetricsSink } from './metrics';
 import type { IndexStore } from './pipeline';
 import { mapLimit } from './pool';
-import { type Hit, statefulHits } from './rules';
+import {
+  type Hit,
+  historyPartitions,
+  isKeyPush,
+  type Rule,
+  type RuleId,
+  STATEFUL_RULES,
+  statefulHitsOf,
+} from './rules';
 import type { Settings } from './settings';
 import { parseTime } from './time';
 import { checkCanContinue, type TimeBudget } from './time-budget';
@@ -21,6 +29,11 @@ import { checkCanContinue, type TimeBudget } from './time-budget';
  * delivered at once, at least the one that reads last sees both. A file full of pushes is handled
  * in slices, so memory stays bounded.
  */
+
+/** Items of the partitions the stateful rules read: an SSH key's, a rule's own history. */
+function isHistoryItem(item: TableItem): boolean {
+  return item.kind === 'key' || item.kind === 'history';
+}
 
 /** SSH key pushes handled at once (their items written, then the rules run). */
 const PUSH_SLICE = 500;
@@ -98,27 +111,40 @@ export class Detector {
       if (write.kind === 'created') stats.items++;
       items.push(...(write.kind === 'identical' ? withTtl(indexItems, write.expiresAt) : indexItems));
     }
-    await this.store.write(items.filter((i) => i.kind !== 'key'));
-    await this.store.write(items.filter((i) => i.kind === 'key'));
+    // the history items last: an event visible in a rule's history has all its other items
+    await this.store.write(items.filter((i) => !isHistoryItem(i)));
+    await this.store.write(items.filter(isHistoryItem));
     stats.items += items.length;
-    stats.sshKeyPushes += pushes.length;
+    stats.sshKeyPushes += pushes.filter((p) => isKeyPush(p.event)).length;
     return pushes;
   }
 
-  /** The stateless hits of the file's pushes, then the stateful rules on each key's history. */
+  /**
+   * The stateless hits of the file's events, then each stateful rule on each of its history partitions
+   * the file's events are in: read back (strongly consistent) twice its window either side of them,
+   * judged on the events whose whole window was read.
+   */
   private async judge(pushes: readonly Push[]): Promise<void> {
     for (const p of pushes) for (const hit of p.hits) await this.record(p.event, p.timeMs, hit);
     const own = new Map(pushes.map((p) => [p.event.eventID, p]));
-    const fingerprints = new Set(
-      pushes.map((p) => p.event.ssh?.fingerprint).filter((f): f is string => f !== undefined),
-    );
-    for (const fingerprint of fingerprints) {
-      const history = (
-        await this.store.readPartition(keys.sshKey(fingerprint), { consistent: true, limit: MAX_KEY_HISTORY })
-      ).map(itemToEvent);
-      const byId = new Map(history.map((e) => [e.eventID, e]));
-      for (const [eventID, hits] of statefulHits(history, this.options.settings.detection)) {
-        for (const hit of hits) await this.recordStateful(own.get(eventID), byId.get(eventID), eventID, hit);
+    const detection = this.options.settings.detection;
+    for (const rule of STATEFUL_RULES) {
+      for (const [pk, span] of partitionsOf(rule, pushes)) {
+        const windowMs = (rule.history?.windowMinutes?.(detection) ?? 0) * 60_000;
+        const read =
+          windowMs > 0 ? { sinceMs: span.from - 2 * windowMs, untilMs: span.to + 2 * windowMs } : {};
+        const history = (
+          await this.store.readPartition(pk, { consistent: true, limit: MAX_KEY_HISTORY, ...read })
+        ).map(itemToEvent);
+        const byId = new Map(history.map((e) => [e.eventID, e]));
+        for (const [eventID, hit] of statefulHitsOf(rule, history, detection)) {
+          const known = byId.get(eventID);
+          const t = parseTime(known?.eventTime);
+          // an event near the edge of what was read may miss part of its window: judged by its own file
+          if (windowMs > 0 && (t === undefined || t < span.from - windowMs || t > span.to + windowMs))
+            continue;
+          await this.recordStateful(own.get(eventID), known, eventID, hit);
+        }
       }
     }
   }
@@ -159,4 +185,22 @@ export class Detector {
     const item = items.find((i) => i.sk === EVENT_SK);
     return item ? itemToEvent(item) : undefined;
   }
+}
+
+/** The history partitions of a stateful rule the file's events are in, with their time span. */
+function partitionsOf(
+  rule: Rule<RuleId>,
+  pushes: readonly Push[],
+): Map<string, { from: number; to: number }> {
+  const out = new Map<string, { from: number; to: number }>();
+  for (const p of pushes) {
+    for (const pk of historyPartitions(rule, p.event)) {
+      const span = out.get(pk);
+      if (span) {
+        span.from = Math.min(span.from, p.timeMs);
+        span.to = Math.max(span.to, p.timeMs);
+      } else out.set(pk, { from: p.timeMs, to: p.timeMs });
+    }
+  }
+  return out;
 }

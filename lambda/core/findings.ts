@@ -89,6 +89,13 @@ export function itemToFinding(item: Readonly<Record<string, unknown>>): Finding 
   return out as unknown as Finding;
 }
 
+export interface PartitionRead {
+  readonly consistent?: boolean;
+  readonly limit?: number;
+  readonly sinceMs?: number;
+  readonly untilMs?: number;
+}
+
 /** The primitives of the store that recording findings needs. */
 export interface FindingStore {
   /** Writes an item, replacing any with the same key. */
@@ -97,11 +104,11 @@ export interface FindingStore {
   putItemIfAbsent(item: TableItem): Promise<boolean>;
   /** Adds strings to a string-set attribute of an existing item (a missing item is left missing). */
   addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void>;
-  /** Items of a partition, newest first, at most `limit`, strongly consistent when asked. */
-  readPartition(
-    pk: string,
-    options: { consistent?: boolean; limit?: number },
-  ): Promise<Record<string, unknown>[]>;
+  /**
+   * Items of a partition, newest first, at most `limit`, strongly consistent when asked; only the
+   * index items between `sinceMs` and `untilMs` (by their sort key's time) when either is given.
+   */
+  readPartition(pk: string, options: PartitionRead): Promise<Record<string, unknown>[]>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PartitionRead } from '../core/findings';
 import type { TableItem } from '../core/items';
 import type { IndexStore } from '../core/pipeline';
 import { Pool } from '../core/pool';
@@ -92,12 +93,15 @@ export class EventStore implements IndexStore {
     return addToStringSet(this.ctx, { pk, sk }, attribute, values);
   }
 
-  async readPartition(
-    pk: string,
-    options: { consistent?: boolean; limit?: number } = {},
-  ): Promise<Record<string, unknown>[]> {
+  async readPartition(pk: string, options: PartitionRead = {}): Promise<Record<string, unknown>[]> {
+    const ranged = options.sinceMs !== undefined || options.untilMs !== undefined;
     const { items } = await query(this.ctx, pk, {
-      wholePartition: true,
+      ...(ranged
+        ? {
+            ...(options.sinceMs !== undefined ? { sinceMs: options.sinceMs } : {}),
+            ...(options.untilMs !== undefined ? { untilMs: options.untilMs } : {}),
+          }
+        : { wholePartition: true }),
       ...(options.consistent ? { consistent: true } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     });

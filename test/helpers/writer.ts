@@ -1,5 +1,6 @@
 import type { IndexedEvent } from '../../lambda/core/event';
-import { itemToEvent, type TableItem } from '../../lambda/core/items';
+import type { PartitionRead } from '../../lambda/core/findings';
+import { itemToEvent, sortKeyRange, type TableItem } from '../../lambda/core/items';
 import type { IndexStore } from '../../lambda/core/pipeline';
 
 /**
@@ -49,8 +50,12 @@ export class MemoryStore implements IndexStore {
     this.items.set(MemoryStore.key(pk, sk), { ...item, [attribute]: set });
   }
 
-  async readPartition(pk: string, options: { limit?: number } = {}): Promise<Record<string, unknown>[]> {
-    return this.partition(pk).slice(0, options.limit ?? Number.POSITIVE_INFINITY);
+  async readPartition(pk: string, options: PartitionRead = {}): Promise<Record<string, unknown>[]> {
+    const { from, to } = sortKeyRange(options.sinceMs, options.untilMs);
+    const ranged = options.sinceMs !== undefined || options.untilMs !== undefined;
+    return this.partition(pk)
+      .filter((i) => !ranged || (i.sk >= from && i.sk <= to))
+      .slice(0, options.limit ?? Number.POSITIVE_INFINITY);
   }
 
   /** A partition, newest first (sort keys descending). */

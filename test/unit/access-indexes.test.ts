@@ -50,7 +50,7 @@ function lookup(kind: string, value: string, alternate = false): string {
 describe('internal indexes (no `query` subcommand)', () => {
   it('have no lookup, so `trailwatch query` lists only the indexes that have one', () => {
     const internal = INDEXES.filter((i) => i.lookup === undefined).map((i) => i.kind);
-    expect(internal).toEqual(['session', 'private-ip', 'actor']);
+    expect(internal).toEqual(['session', 'private-ip', 'actor', 'history']);
     expect(QUERY_LOOKUPS.map(([kind]) => kind)).toEqual([
       'instance',
       'user',

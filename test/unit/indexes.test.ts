@@ -22,6 +22,7 @@ describe('the index registry', () => {
       'session',
       'private-ip',
       'actor',
+      'history',
     ]);
     expect(INDEXES.map((i) => i.prefix)).toEqual([
       'INSTANCE#',
@@ -33,6 +34,7 @@ describe('the index registry', () => {
       'SESSION#',
       'PRIVATEIP#',
       'ACTOR#',
+      'HISTORY#',
     ]);
   });
 

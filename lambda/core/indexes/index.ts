@@ -1,4 +1,5 @@
 import { actorIndex } from './actor';
+import { historyIndex } from './history';
 import { instanceIndex } from './instance';
 import { ipIndex } from './ip';
 import { keyPairIndex } from './keypair';
@@ -35,6 +36,7 @@ export const INDEXES = [
   sessionIndex,
   privateIpIndex,
   actorIndex,
+  historyIndex,
 ] as const;
 
 /** The `kind` of index items. */

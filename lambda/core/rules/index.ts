@@ -1,7 +1,6 @@
 import type { IndexedEvent } from '../event';
-import { KEY_PUSH_EVENTS } from '../ssh';
 import { KeyHistory } from './key-history';
-import type { DetectionSettings } from './rule';
+import type { DetectionSettings, Rule } from './rule';
 import { sshCrossAccount } from './ssh-cross-account';
 import { sshInvalidKey } from './ssh-invalid-key';
 import { sshKeyMultiInstance } from './ssh-key-multi-instance';
@@ -48,41 +47,86 @@ export interface Hit {
   readonly detail: string;
 }
 
-/** The rules apply to SSH key pushes. */
-export function isKeyPush(event: IndexedEvent): boolean {
-  return KEY_PUSH_EVENTS.has(event.eventName);
+export { isKeyPush } from './applies';
+
+/** The record's request and response, for the stateless rules while the record is read. */
+export interface RecordParts {
+  readonly request?: unknown;
+  readonly response?: unknown;
 }
 
-/** Verdicts of the rules that need nothing but the push itself. */
-export function statelessHits(push: IndexedEvent, settings: DetectionSettings): Hit[] {
-  if (!isKeyPush(push)) return [];
+/** Some rule applies to the event: it goes through the rules phase (detector.ts). */
+export function isJudged(event: IndexedEvent): boolean {
+  for (const rule of RULES) if (rule.appliesTo(event)) return true;
+  return false;
+}
+
+/** Verdicts of the stateless rules that apply to the event (given its record's request and response). */
+export function statelessHits(
+  event: IndexedEvent,
+  settings: DetectionSettings,
+  parts: RecordParts = {},
+): Hit[] {
   const hits: Hit[] = [];
   for (const rule of RULES) {
-    if (rule.stateful) continue;
-    const v = rule.evaluate(push, { settings });
+    if (rule.stateful || !rule.appliesTo(event)) continue;
+    const v = rule.evaluate(event, { settings, ...parts });
     if (v.fires) hits.push({ rule: rule.id, detail: v.detail });
   }
   return hits;
 }
 
+/** The stateful rules. */
+export const STATEFUL_RULES: readonly Rule<RuleId>[] = RULES.filter((r) => r.stateful);
+
+/** The partitions a stateful rule reads the history of an event from (and, for its own, writes it to). */
+export function historyPartitions(rule: Rule<RuleId>, event: IndexedEvent): readonly string[] {
+  const spec = rule.history;
+  if (!spec || !rule.appliesTo(event)) return [];
+  const keys = spec.keysOf(event);
+  return spec.kind === 'index' ? keys : keys.map((k) => ownHistoryPartition(rule.id, k));
+}
+
+/** The partition key of a rule's own history under one key: `HISTORY#<rule>#<key>`. */
+export function ownHistoryPartition(rule: string, key: string): string {
+  return `${HISTORY_PREFIX}${rule}#${key}`;
+}
+export const HISTORY_PREFIX = 'HISTORY#';
+
 /**
- * Verdicts of the stateful rules on every known push of one key. A pure function of the set of
- * pushes: whatever order they were delivered in, the same pushes give the same hits.
+ * Verdicts of one stateful rule on the events of one of its history partitions (those it applies
+ * to). A pure function of the set of events: whatever order they were delivered in, the same events
+ * give the same hits.
+ */
+export function statefulHitsOf(
+  rule: Rule<RuleId>,
+  events: readonly IndexedEvent[],
+  settings: DetectionSettings,
+): Map<string, Hit> {
+  const history = new KeyHistory(events);
+  const out = new Map<string, Hit>();
+  for (const { event } of history.pushes) {
+    if (!rule.appliesTo(event)) continue;
+    const v = rule.evaluate(event, { settings, history });
+    if (v.fires) out.set(event.eventID, { rule: rule.id, detail: v.detail });
+  }
+  return out;
+}
+
+/**
+ * Verdicts of every stateful rule on the known pushes of one key (the SSH key rules' history). A pure
+ * function of the set of pushes.
  */
 export function statefulHits(
   pushes: readonly IndexedEvent[],
   settings: DetectionSettings,
 ): Map<string, Hit[]> {
-  const history = new KeyHistory(pushes);
   const out = new Map<string, Hit[]>();
-  for (const { event } of history.pushes) {
-    const hits: Hit[] = [];
-    for (const rule of RULES) {
-      if (!rule.stateful) continue;
-      const v = rule.evaluate(event, { settings, history });
-      if (v.fires) hits.push({ rule: rule.id, detail: v.detail });
+  for (const rule of STATEFUL_RULES) {
+    if (rule.history?.kind !== 'index') continue;
+    for (const [eventID, hit] of statefulHitsOf(rule, pushes, settings)) {
+      out.set(eventID, [...(out.get(eventID) ?? []), hit]);
     }
-    if (hits.length > 0) out.set(event.eventID, hits);
   }
   return out;
 }

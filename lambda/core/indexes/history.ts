@@ -1,0 +1,22 @@
+import type { IndexedEvent } from '../event';
+import { HISTORY_PREFIX, STATEFUL_RULES } from '../rules';
+import { defineIndex, NO_VALUES } from './define';
+
+/**
+ * The stateful rules' own histories: `HISTORY#<rule>#<key>` (internal, no `query` subcommand), one
+ * item for each event a rule with `history.kind: 'own'` applies to, under each key it names (a
+ * principal, an address, an instance). Only those events are written there, so a rule reads the few
+ * events it judges, not a busy principal's every call.
+ */
+export const historyIndex = defineIndex({
+  kind: 'history',
+  prefix: HISTORY_PREFIX,
+  valuesOf: (event: IndexedEvent) => {
+    let out: readonly string[] = NO_VALUES;
+    for (const rule of STATEFUL_RULES) {
+      if (rule.history?.kind !== 'own' || !rule.appliesTo(event)) continue;
+      out = [...out, ...rule.history.keysOf(event).map((key) => `${rule.id}#${key}`)];
+    }
+    return out;
+  },
+});
