@@ -1,4 +1,13 @@
 import type { IndexedEvent } from '../event';
+import { ebsEncryptionDisabled } from './ebs-encryption-disabled';
+import { ec2AmiShared } from './ec2-ami-shared';
+import { ec2FlowLogsDeleted } from './ec2-flow-logs-deleted';
+import { ec2KeyPairImported } from './ec2-key-pair-imported';
+import { ec2SerialConsoleEnabled } from './ec2-serial-console-enabled';
+import { ec2SgOpenToWorld } from './ec2-sg-open-to-world';
+import { ec2SnapshotShared } from './ec2-snapshot-shared';
+import { ec2UnusualInstanceType } from './ec2-unusual-instance-type';
+import { ec2UserDataModified } from './ec2-user-data-modified';
 import { KeyHistory } from './key-history';
 import type { DetectionSettings, Rule } from './rule';
 import { sshCrossAccount } from './ssh-cross-account';
@@ -31,6 +40,15 @@ export const RULES = [
   sshKeyMultiPrincipal,
   sshSourceIp,
   sshCrossAccount,
+  ec2SnapshotShared,
+  ec2AmiShared,
+  ec2SgOpenToWorld,
+  ec2UserDataModified,
+  ebsEncryptionDisabled,
+  ec2SerialConsoleEnabled,
+  ec2FlowLogsDeleted,
+  ec2UnusualInstanceType,
+  ec2KeyPairImported,
 ] as const;
 
 /** The rule IDs of CONTRACT "Suspicious SSH key rules". */
