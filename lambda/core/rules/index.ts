@@ -1,5 +1,8 @@
 import type { IndexedEvent } from '../event';
 import { KEY_PUSH_EVENTS } from '../ssh';
+import { ec2InstanceCredentialsElsewhere } from './ec2-instance-credentials-elsewhere';
+import { ec2PasswordData } from './ec2-password-data';
+import { ec2UserDataRead } from './ec2-user-data-read';
 import { KeyHistory } from './key-history';
 import type { DetectionSettings } from './rule';
 import { sshCrossAccount } from './ssh-cross-account';
@@ -12,6 +15,7 @@ import { sshRootOsUser } from './ssh-root-os-user';
 import { sshSerialConsole } from './ssh-serial-console';
 import { sshSourceIp } from './ssh-source-ip';
 import { sshWeakKey } from './ssh-weak-key';
+import { ssmCommandManyInstances } from './ssm-command-many-instances';
 
 export { KeyHistory } from './key-history';
 export * from './rule';
@@ -32,6 +36,10 @@ export const RULES = [
   sshKeyMultiPrincipal,
   sshSourceIp,
   sshCrossAccount,
+  ec2UserDataRead,
+  ec2PasswordData,
+  ec2InstanceCredentialsElsewhere,
+  ssmCommandManyInstances,
 ] as const;
 
 /** The rule IDs of CONTRACT "Suspicious SSH key rules". */
