@@ -1,6 +1,6 @@
 import type { IndexedEvent } from '../event';
 import type { Principal } from '../identity';
-import { instanceOfSession } from '../identity';
+import { instanceOfSession, principalLabel } from '../identity';
 import { canonicalAddress } from './partitions';
 
 /**
@@ -90,4 +90,14 @@ export function credentialsElsewhere(
       out.set(call.eventID, { kind: 'second-ip', ip, accessKeyId: key, firstIp: first });
   }
   return out;
+}
+
+/**
+ * Why a call counts, for people: `from <ip>, where <principal> also acted`, or `from <ip>; access
+ * key <id> was first used from <ip>` (the `access` line's detail and the rule's finding).
+ */
+export function elsewhereText(reason: ElsewhereReason): string {
+  return reason.kind === 'shared-ip'
+    ? `from ${reason.ip}, where ${principalLabel(reason.principal)} also acted`
+    : `from ${reason.ip}; access key ${reason.accessKeyId} was first used from ${reason.firstIp}`;
 }

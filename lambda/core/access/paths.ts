@@ -1,8 +1,8 @@
 import type { IndexedEvent } from '../event';
-import { type Principal, principalLabel } from '../identity';
+import type { Principal } from '../identity';
 import { bound, LIMITS } from '../limits';
 import { parseTime } from '../time';
-import type { ElsewhereReason } from './credentials-elsewhere';
+import { type ElsewhereReason, elsewhereText } from './credentials-elsewhere';
 import type { AccessMethod } from './types';
 
 /**
@@ -102,11 +102,7 @@ export function sessionEnd(events: readonly IndexedEvent[]): string | null {
 /** The `detail` of an `instance-credentials` line: the call, and where it came from. */
 export function credentialsDetail(e: IndexedEvent, reason: ElsewhereReason): string {
   const call = `${e.eventSource.replace(/\.amazonaws\.com$/, '')} ${e.eventName}`;
-  const why =
-    reason.kind === 'shared-ip'
-      ? `from ${reason.ip}, where ${principalLabel(reason.principal)} also acted`
-      : `from ${reason.ip}; access key ${reason.accessKeyId} was first used from ${reason.firstIp}`;
-  return bound(`${call} ${why}`, LIMITS.accessDetail);
+  return bound(`${call} ${elsewhereText(reason)}`, LIMITS.accessDetail);
 }
 
 function inRange(e: IndexedEvent, range: TimeBounds): boolean {

@@ -2,12 +2,15 @@ import type { IndexedEvent } from '../event';
 import { ebsEncryptionDisabled } from './ebs-encryption-disabled';
 import { ec2AmiShared } from './ec2-ami-shared';
 import { ec2FlowLogsDeleted } from './ec2-flow-logs-deleted';
+import { ec2InstanceCredentialsElsewhere } from './ec2-instance-credentials-elsewhere';
 import { ec2KeyPairImported } from './ec2-key-pair-imported';
+import { ec2PasswordData } from './ec2-password-data';
 import { ec2SerialConsoleEnabled } from './ec2-serial-console-enabled';
 import { ec2SgOpenToWorld } from './ec2-sg-open-to-world';
 import { ec2SnapshotShared } from './ec2-snapshot-shared';
 import { ec2UnusualInstanceType } from './ec2-unusual-instance-type';
 import { ec2UserDataModified } from './ec2-user-data-modified';
+import { ec2UserDataRead } from './ec2-user-data-read';
 import { KeyHistory } from './key-history';
 import type { DetectionSettings, Rule } from './rule';
 import { sshCrossAccount } from './ssh-cross-account';
@@ -20,6 +23,7 @@ import { sshRootOsUser } from './ssh-root-os-user';
 import { sshSerialConsole } from './ssh-serial-console';
 import { sshSourceIp } from './ssh-source-ip';
 import { sshWeakKey } from './ssh-weak-key';
+import { ssmCommandManyInstances } from './ssm-command-many-instances';
 
 export { KeyHistory } from './key-history';
 export * from './rule';
@@ -44,11 +48,15 @@ export const RULES = [
   ec2AmiShared,
   ec2SgOpenToWorld,
   ec2UserDataModified,
+  ec2UserDataRead,
+  ec2PasswordData,
   ebsEncryptionDisabled,
   ec2SerialConsoleEnabled,
   ec2FlowLogsDeleted,
   ec2UnusualInstanceType,
   ec2KeyPairImported,
+  ec2InstanceCredentialsElsewhere,
+  ssmCommandManyInstances,
 ] as const;
 
 /** The rule IDs of CONTRACT "Suspicious SSH key rules". */

@@ -2,6 +2,7 @@ import { sshKeyIndex } from '../indexes/ssh-key';
 import { isKeyPush } from './applies';
 import { reachedInstance } from './key-history';
 import { defineRule, fire, PASS } from './rule';
+import { listed, windowReaching } from './window';
 
 /**
  * The same key reached N or more distinct instances within the window (default 2 in 60 minutes):
@@ -33,25 +34,20 @@ export const sshKeyMultiInstance = defineRule({
     const nearby = history
       .within(own.timeMs - window, own.timeMs + window)
       .filter((p) => reachedInstance(p.event));
-    // every window [start, start + window] that contains the push starts at a nearby push at or before it
-    for (const start of nearby) {
-      if (start.timeMs > own.timeMs) break;
-      const instances = new Set<string>();
-      for (const p of nearby) {
-        if (p.timeMs < start.timeMs) continue;
-        if (p.timeMs > start.timeMs + window) break;
-        for (const id of p.event.instanceIds) instances.add(id);
-      }
-      if (
-        instances.size >= settings.multiInstanceThreshold &&
-        own.event.instanceIds.some((id) => instances.has(id))
-      ) {
-        const list = [...instances].sort();
-        return fire(
-          `key reached ${list.length} instances within ${settings.multiInstanceWindowMinutes} minutes: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''}`,
-        );
-      }
-    }
+    // every window of the configured length that contains the push (rules/window.ts)
+    const reached =
+      own.event.instanceIds.length > 0 &&
+      windowReaching(
+        nearby,
+        own.timeMs,
+        window,
+        (e) => e.instanceIds,
+        (_, instances) => instances >= settings.multiInstanceThreshold,
+      );
+    if (reached)
+      return fire(
+        `key reached ${reached.keys.length} instances within ${settings.multiInstanceWindowMinutes} minutes: ${listed(reached.keys)}`,
+      );
     return PASS;
   },
 });
