@@ -79,6 +79,9 @@ describe('internal indexes (no `query` subcommand)', () => {
       'ip IP#198.51.100.7',
       'session SESSION#Alice-0a1b2c3d4e5f67890',
       'actor ACTOR#i-0fedcba9876543210',
+      // an instance's own call is in ec2-instance-credentials-elsewhere's history, by address and instance
+      'history HISTORY#ec2-instance-credentials-elsewhere#ip:198.51.100.7',
+      'history HISTORY#ec2-instance-credentials-elsewhere#instance:i-0fedcba9876543210',
     ]);
     expect(new Set(indexItems.map((i) => i.sk)).size).toBe(1);
     for (const item of indexItems) {

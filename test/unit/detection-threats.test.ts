@@ -63,7 +63,7 @@ function world(): Rec[] {
   for (let i = 0; i < 6; i++) {
     out.push(
       ec2Call('GetPasswordData', {
-        userIdentity: i % 2 ? bob : alice,
+        userIdentity: i === 5 ? bob : alice,
         eventTime: at((i * 17) % 110),
         readOnly: true,
         requestParameters: { instanceId: INSTANCES[i % 4] },
@@ -86,7 +86,7 @@ function world(): Rec[] {
       '203.0.113.9',
     ),
     ssm('StartSession', bob, 40, { target: INSTANCES[1] }),
-    ssm('StartSession', bob, 70, { target: INSTANCES[2] }),
+    ssm('StartSession', bob, 50, { target: INSTANCES[2] }),
     // the instance's own credentials: from its address, then from the address bob sent a command from
     ec2Call('DescribeInstances', {
       userIdentity: instanceSession(INSTANCES[0] as string),

@@ -86,6 +86,8 @@ describe('the index registry', () => {
       'resource RESOURCE#snap-0123456789abcdef0',
       `key KEY#${ED25519_FINGERPRINT}`,
       'ip IP#198.51.100.7',
+      // a key push is a human reaching an instance: ec2-instance-credentials-elsewhere's history
+      'history HISTORY#ec2-instance-credentials-elsewhere#ip:198.51.100.7',
     ]);
     const plain = extractEvent(ec2Call('CreateKeyPair', { requestParameters: {} }), '{}');
     if (!plain.ok) throw new Error(plain.reason);

@@ -36,6 +36,7 @@ describe('index items', () => {
       'USER#akid:akiaexamplealice0001',
       'KEY#SHA256:0DSmEaqM4EblXprHI0ZbaIRSROz+Ww7FGC0zUzRwIq4',
       'IP#198.51.100.7',
+      'HISTORY#ec2-instance-credentials-elsewhere#ip:198.51.100.7',
     ]);
     for (const item of items.slice(1)) expect(item.sk).toBe(`2025-03-01T10:00:00.000Z#${id}`);
     expect(indexPartitions(itemToEvent(items[0] as Record<string, unknown>)).map((p) => p.pk)).toEqual(

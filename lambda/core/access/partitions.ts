@@ -7,10 +7,11 @@ import { keys } from '../items';
  * made from a source IP. They are the registry's own keys (`keys` in ../items.ts, from ../indexes/).
  */
 export const accessPartitions = {
-  session: keys.session,
-  privateIp: keys.privateIp,
-  actor: keys.actor,
-  ip: keys.ip,
+  // read when called, not when this module loads (the rules and items.ts import each other through it)
+  session: (sessionId: string): string => keys.session(sessionId),
+  privateIp: (address: string): string => keys.privateIp(address),
+  actor: (instanceId: string): string => keys.actor(instanceId),
+  ip: (address: string): string => keys.ip(address),
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { IndexedEvent } from '../event';
-import { HISTORY_PREFIX, STATEFUL_RULES } from '../rules';
+import { STATEFUL_RULES } from '../rules';
+import { HISTORY_PREFIX } from '../rules/history-key';
 import { defineIndex, NO_VALUES } from './define';
 
 /**
@@ -7,6 +8,8 @@ import { defineIndex, NO_VALUES } from './define';
  * item for each event a rule with `history.kind: 'own'` applies to, under each key it names (a
  * principal, an address, an instance). Only those events are written there, so a rule reads the few
  * events it judges, not a busy principal's every call.
+ * `STATEFUL_RULES` is read when events are indexed, not when this module loads (the rules and the
+ * index registry import each other through other modules).
  */
 export const historyIndex = defineIndex({
   kind: 'history',

@@ -11,6 +11,7 @@ import { ec2SnapshotShared } from './ec2-snapshot-shared';
 import { ec2UnusualInstanceType } from './ec2-unusual-instance-type';
 import { ec2UserDataModified } from './ec2-user-data-modified';
 import { ec2UserDataRead } from './ec2-user-data-read';
+import { ownHistoryPartition } from './history-key';
 import { KeyHistory } from './key-history';
 import type { DetectionSettings, Rule } from './rule';
 import { sshCrossAccount } from './ssh-cross-account';
@@ -113,11 +114,7 @@ export function historyPartitions(rule: Rule<RuleId>, event: IndexedEvent): read
   return spec.kind === 'index' ? keys : keys.map((k) => ownHistoryPartition(rule.id, k));
 }
 
-/** The partition key of a rule's own history under one key: `HISTORY#<rule>#<key>`. */
-export function ownHistoryPartition(rule: string, key: string): string {
-  return `${HISTORY_PREFIX}${rule}#${key}`;
-}
-export const HISTORY_PREFIX = 'HISTORY#';
+export { HISTORY_PREFIX, ownHistoryPartition } from './history-key';
 
 /**
  * Verdicts of one stateful rule on the events of one of its history partitions (those it applies
