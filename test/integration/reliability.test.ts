@@ -64,6 +64,27 @@ function workload(): Rec[][] {
         ),
       );
     }
+    // threat rules: a password read per file by one role, spread over files (stateful), and a
+    // snapshot shared with another account in every other file (stateless)
+    records.push(
+      ec2Call('GetPasswordData', {
+        eventTime: `2025-03-01T10:${String(k * 6).padStart(2, '0')}:45Z`,
+        userIdentity: assumedRole('Ops', 'harvester'),
+        readOnly: true,
+        requestParameters: { instanceId: TARGETS[k % TARGETS.length] },
+      }),
+    );
+    if (k % 2 === 0)
+      records.push(
+        ec2Call('ModifySnapshotAttribute', {
+          eventTime: `2025-03-01T10:${String(k * 6 + 1).padStart(2, '0')}:10Z`,
+          requestParameters: {
+            snapshotId: `snap-0${k.toString(16).padStart(16, '0')}`,
+            attributeType: 'CREATE_VOLUME_PERMISSION',
+            createVolumePermission: { add: { items: [{ userId: '444455556666' }] } },
+          },
+        }),
+      );
     files.push(records);
   }
   // the last file repeats records of the first two (CloudTrail can deliver an event twice)
@@ -193,7 +214,13 @@ describe('reliability: faults between the function and its table, redeliveries, 
   it('the workload raises findings of several rules (the test would prove nothing otherwise)', () => {
     const rules = new Set([...referenceItems.values()].filter((i) => i.pk === 'FINDINGS').map((i) => i.rule));
     expect([...rules].sort()).toEqual(
-      expect.arrayContaining(['ssh-key-multi-instance', 'ssh-key-multi-principal', 'ssh-root-os-user']),
+      expect.arrayContaining([
+        'ssh-key-multi-instance',
+        'ssh-key-multi-principal',
+        'ssh-root-os-user',
+        'ec2-password-data',
+        'ec2-snapshot-shared',
+      ]),
     );
     expect(referenceFindings).toBeGreaterThanOrEqual(10);
   });
