@@ -1,18 +1,19 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
-  FINDING_METRIC,
+  findingMetricsOf,
   IMMEDIATE_METRICS,
   METRICS_NAMESPACE,
   type MetricsSink,
   type OperationalMetric,
   RULE_DIMENSION,
 } from './core/metrics';
-import type { RuleId } from './core/rules';
+import { RULES, type Rule, type RuleId } from './core/rules';
 
 /**
  * Metrics as CloudWatch Embedded Metric Format log lines, through Powertools Metrics. No `service`
  * dimension: the alarms watch the metrics exactly as CONTRACT names them (namespace `Trailwatch`,
- * `SuspiciousSshKeys` by `Rule` and with no dimension, operational metrics with no dimension).
+ * `Findings` and `SuspiciousSshKeys` by `Rule` and with no dimension, operational metrics with no
+ * dimension).
  */
 export function createMetrics(): Metrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'trailwatch' });
@@ -21,7 +22,14 @@ export function createMetrics(): Metrics {
 }
 
 export class PowertoolsMetricsSink implements MetricsSink {
-  constructor(private readonly metrics: Metrics) {}
+  /** Findings are published on their own, not with the buffered operational counts. */
+  private findings: Metrics | undefined;
+
+  /** @param rules the rules whose family decides the metrics of a finding (tests add their own) */
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly rules: readonly Rule[] = RULES,
+  ) {}
 
   /**
    * Buffered, published with `metrics.publishStoredMetrics()` at the end of the invocation; those of
@@ -37,14 +45,17 @@ export class PowertoolsMetricsSink implements MetricsSink {
     single.addMetric(name, MetricUnit.Count, value);
   }
 
-  /** Published at once (two EMF lines: by rule, and all rules), so a later crash cannot lose it. */
+  /**
+   * Published at once, so a later crash cannot lose it: two EMF lines, one with dimension `Rule`
+   * and one with none, each holding `Findings` (and `SuspiciousSshKeys` for an SSH key rule).
+   */
   finding(rule: RuleId): void {
-    const byRule = this.metrics.singleMetric();
-    byRule.clearDefaultDimensions();
-    byRule.addDimension(RULE_DIMENSION, rule);
-    byRule.addMetric(FINDING_METRIC, MetricUnit.Count, 1);
-    const total = this.metrics.singleMetric();
-    total.clearDefaultDimensions();
-    total.addMetric(FINDING_METRIC, MetricUnit.Count, 1);
+    const names = findingMetricsOf(rule, this.rules);
+    this.findings ??= createMetrics();
+    this.findings.addDimension(RULE_DIMENSION, rule);
+    for (const name of names) this.findings.addMetric(name, MetricUnit.Count, 1);
+    this.findings.publishStoredMetrics();
+    for (const name of names) this.findings.addMetric(name, MetricUnit.Count, 1);
+    this.findings.publishStoredMetrics();
   }
 }

@@ -62,6 +62,7 @@ export class TrailwatchStack extends Stack {
       queue: ingest.queue,
       deadLetterQueue: ingest.deadLetterQueue,
       noLogFilesFor: Duration.minutes(settings.noLogFilesAlarmMinutes),
+      tableName: events.table.tableName,
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
 

@@ -1,8 +1,9 @@
 import type { AccessPath } from '../../lambda/core/access/paths';
 import type { EventConflict } from '../../lambda/core/conflicts';
 import type { IndexedEvent } from '../../lambda/core/event';
-import type { Finding } from '../../lambda/core/findings';
+import type { FindingLine } from '../../lambda/core/findings';
 import { principalLabel, principalName } from '../../lambda/core/identity';
+import { RULES } from '../../lambda/core/rules';
 import type { Io } from './io';
 
 /**
@@ -151,13 +152,25 @@ export const KEY_PUSH_COLUMNS: readonly Column<IndexedEvent>[] = [
   EVENT_FINDINGS,
 ];
 
-export const FINDING_COLUMNS: readonly Column<Finding>[] = [
-  { header: 'TIME', max: 24, value: (f) => f.eventTime },
-  { header: 'RULE', max: 24, value: (f) => f.rule },
-  { header: 'INSTANCE', max: 20, value: (f) => f.instanceId ?? '-' },
-  { header: 'PRINCIPAL', max: 60, value: (f) => f.principalArn },
+/** The finding's first instance, and how many more the event names. */
+function findingInstances(f: FindingLine): string {
+  const more = Array.isArray(f.instanceIds) ? f.instanceIds.length - 1 : 0;
+  return f.instanceId ? `${f.instanceId}${more > 0 ? ` +${more}` : ''}` : '-';
+}
+
+/** The longest rule ID, so that every one prints whole (it is what `--rule` takes). */
+const RULE_WIDTH = Math.max('RULE'.length, ...RULES.map((r) => r.id.length));
+
+/** The columns of `trailwatch findings`. */
+export const FINDING_COLUMNS: readonly Column<FindingLine>[] = [
+  { header: 'TIME', max: 24, value: (f) => f.eventTime ?? '-' },
+  { header: 'SEVERITY', max: 8, value: (f) => f.severity ?? '-' },
+  { header: 'RULE', max: RULE_WIDTH, value: (f) => f.rule },
+  { header: 'ATTACK', max: 12, value: (f) => f.attack ?? '-' },
+  { header: 'INSTANCE', max: 24, value: findingInstances },
+  { header: 'PRINCIPAL', max: 50, value: (f) => f.principalArn ?? '-' },
   { header: 'KEY', max: 20, value: (f) => (f.fingerprint ? `${f.fingerprint.slice(0, 18)}…` : '-') },
-  { header: 'DETAIL', max: 90, value: (f) => f.detail },
+  { header: 'DETAIL', max: 80, value: (f) => f.detail ?? '-' },
 ];
 
 /** The columns of `trailwatch access`. */
@@ -187,8 +200,22 @@ function accessRows(e: IndexedEvent): [string, string | undefined][] {
   ];
 }
 
-/** `label: value` lines for one event (`trailwatch event`). */
-export function renderEventDetails(e: IndexedEvent): string {
+/** The findings rows of `trailwatch event`: a row per finding, its rule, severity, technique, detail. */
+function findingRows(e: IndexedEvent, findings?: readonly FindingLine[]): [string, string][] {
+  if (e.findings.length === 0) return [['Findings', 'none']];
+  if (!findings) return [['Findings', e.findings.join(', ')]];
+  return findings.map((f, i) => [
+    i === 0 ? 'Findings' : '',
+    `${f.rule} (${f.severity ?? 'severity unknown'}, ATT&CK ${f.attack ?? 'unknown'})` +
+      (f.detail !== null ? `: ${f.detail}` : ': (finding not found: expired, or being recorded)'),
+  ]);
+}
+
+/**
+ * `label: value` lines for one event (`trailwatch event`); with `findings`, the finding lines of its
+ * rules (a row each), else the rule IDs on one row.
+ */
+export function renderEventDetails(e: IndexedEvent, findings?: readonly FindingLine[]): string {
   const p = e.principal;
   const rows: [string, string | undefined][] = [
     ['Event ID', e.eventID],
@@ -224,10 +251,10 @@ export function renderEventDetails(e: IndexedEvent): string {
       ['Serial port', s.serialPort === undefined ? undefined : String(s.serialPort)],
     );
   }
-  rows.push(['Findings', e.findings.length ? e.findings.join(', ') : 'none'], ['Log file', e.source]);
+  rows.push(...findingRows(e, findings), ['Log file', e.source]);
   return rows
     .filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
-    .map(([k, v]) => `${`${k}:`.padEnd(13)}${clean(v)}`)
+    .map(([k, v]) => `${(k ? `${k}:` : '').padEnd(13)}${clean(v)}`)
     .join('\n');
 }
 

@@ -1,7 +1,9 @@
 import type { IndexedEvent } from './event';
 import { principalName } from './identity';
 import { EVENT_SK, indexPartitions, keys, type TableItem } from './items';
-import type { Hit, RuleId } from './rules';
+import { LIMITS } from './limits';
+import { ruleById } from './rule-lookup';
+import { type Hit, type Rule, type RuleId, SEVERITIES, type Severity } from './rules';
 import { TABLE_SCHEMA } from './table-schema';
 import { sortableTime } from './time';
 
@@ -18,10 +20,17 @@ import { sortableTime } from './time';
  */
 export interface Finding {
   readonly rule: RuleId;
+  /** The rule's, when the finding was recorded (absent from findings recorded before severities). */
+  readonly severity?: Severity;
+  /** The rule's MITRE ATT&CK technique (same). */
+  readonly attack?: string;
   readonly eventID: string;
   readonly eventTime: string;
   readonly eventName: string;
+  /** The event's first instance. */
   readonly instanceId?: string;
+  /** The event's instances (at most `LIMITS.idsPerIndexItem`) when it names more than one. */
+  readonly instanceIds?: readonly string[];
   readonly principalArn: string;
   readonly fingerprint?: string;
   readonly detail: string;
@@ -31,15 +40,43 @@ export interface Finding {
   readonly osUser?: string;
 }
 
+/**
+ * A finding line (CONTRACT: `findings --json`, and the findings of `event`): every CONTRACT key
+ * present, `null` where it does not apply, then the other keys the finding has.
+ */
+export interface FindingLine {
+  readonly rule: string;
+  readonly severity: Severity | null;
+  readonly attack: string | null;
+  readonly eventID: string | null;
+  readonly eventTime: string | null;
+  readonly instanceId: string | null;
+  readonly principalArn: string | null;
+  readonly fingerprint: string | null;
+  readonly detail: string | null;
+  readonly eventName?: string;
+  readonly instanceIds?: readonly string[];
+  readonly accountId?: string;
+  readonly awsRegion?: string;
+  readonly sourceIPAddress?: string;
+  readonly osUser?: string;
+  readonly [key: string]: unknown;
+}
+
 export const FINDING_ATTRIBUTE = 'findings';
 
-export function findingOf(event: IndexedEvent, hit: Hit): Finding {
+export function findingOf(event: IndexedEvent, hit: Hit, rules?: readonly Rule[]): Finding {
+  const rule = ruleById(hit.rule, rules);
   return {
     rule: hit.rule,
+    ...(rule ? { severity: rule.severity, attack: rule.attack } : {}),
     eventID: event.eventID,
     eventTime: event.eventTime,
     eventName: event.eventName,
     ...(event.instanceIds[0] ? { instanceId: event.instanceIds[0] } : {}),
+    ...(event.instanceIds.length > 1
+      ? { instanceIds: event.instanceIds.slice(0, LIMITS.idsPerIndexItem) }
+      : {}),
     principalArn: principalName(event.principal),
     ...(event.ssh?.fingerprint ? { fingerprint: event.ssh.fingerprint } : {}),
     detail: hit.detail,
@@ -83,10 +120,47 @@ const FINDING_ONLY = new Set([
   TABLE_SCHEMA.writeIdAttribute,
 ]);
 
-export function itemToFinding(item: Readonly<Record<string, unknown>>): Finding {
+/** The CONTRACT keys of a finding line, in the order lines print them. */
+export const FINDING_LINE_KEYS = [
+  'rule',
+  'severity',
+  'attack',
+  'eventID',
+  'eventTime',
+  'instanceId',
+  'principalArn',
+  'fingerprint',
+  'detail',
+] as const;
+
+/**
+ * The finding line of a finding item (either item of a finding). A finding recorded before findings
+ * had a severity and a technique gets its rule's (`null` for an ID no rule has now).
+ */
+export function itemToFinding(item: Readonly<Record<string, unknown>>): FindingLine {
+  return findingLineOf(item);
+}
+
+/** `itemToFinding`, with the rules to derive from (tests add their own). */
+export function findingLineOf(item: Readonly<Record<string, unknown>>, rules?: readonly Rule[]): FindingLine {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!FINDING_ONLY.has(k)) out[k] = v;
-  return out as unknown as Finding;
+  for (const k of FINDING_LINE_KEYS) out[k] = item[k] ?? null;
+  const rule = typeof item.rule === 'string' ? ruleById(item.rule, rules) : undefined;
+  if (!isSeverity(out.severity)) out.severity = rule?.severity ?? null;
+  if (typeof out.attack !== 'string') out.attack = rule?.attack ?? null;
+  for (const [k, v] of Object.entries(item)) if (!(k in out) && !FINDING_ONLY.has(k)) out[k] = v;
+  return out as unknown as FindingLine;
+}
+
+function isSeverity(value: unknown): value is Severity {
+  return (SEVERITIES as readonly unknown[]).includes(value);
+}
+
+/** Whether a finding line is about an instance: its first instance, or any it names. */
+export function findingOnInstance(line: FindingLine, instanceId: string): boolean {
+  const id = instanceId.toLowerCase();
+  if (line.instanceId?.toLowerCase() === id) return true;
+  return Array.isArray(line.instanceIds) && line.instanceIds.some((i) => String(i).toLowerCase() === id);
 }
 
 export interface PartitionRead {
@@ -127,8 +201,9 @@ export async function recordFinding(
   timeMs: number,
   hit: Hit,
   expiresAt?: number,
+  rules?: readonly Rule[],
 ): Promise<boolean> {
-  const finding = findingOf(event, hit);
+  const finding = findingOf(event, hit, rules);
   const { marker, byRule } = findingItems(finding, timeMs, expiresAt);
   // first writer wins for both: a redelivery, which may know more pushes of the key, does not
   // rewrite the detail of a finding already recorded

@@ -19,14 +19,9 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  FINDING_METRIC,
-  METRICS_NAMESPACE,
-  type OperationalMetric,
-  RULE_DIMENSION,
-} from '../../lambda/core/metrics';
-import { RULES } from '../../lambda/core/rules';
+import { METRICS_NAMESPACE, type OperationalMetric } from '../../lambda/core/metrics';
 import { acknowledge } from '../acknowledge';
+import { findingWidgets, ruleAlarms, TABLE_PLACEHOLDER } from './rule-alarms';
 
 export interface MonitoringProps {
   readonly function: IFunction;
@@ -42,20 +37,15 @@ export interface MonitoringProps {
    * @default Duration.minutes(120)
    */
   readonly noLogFilesFor?: Duration;
+  /**
+   * The table the rule alarms' descriptions name in the command that lists the findings.
+   * @default the placeholder `<TableName>` (the stack output)
+   */
+  readonly tableName?: string;
 }
 
-function metric(
-  name: OperationalMetric | typeof FINDING_METRIC,
-  period: Duration,
-  dimensionsMap?: Record<string, string>,
-): Metric {
-  return new Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: name,
-    statistic: 'Sum',
-    period,
-    ...(dimensionsMap ? { dimensionsMap } : {}),
-  });
+function metric(name: OperationalMetric, period: Duration): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName: name, statistic: 'Sum', period });
 }
 
 /** An alarm notifies the topic but has no fixed name, so the policies cannot name its ARN. */
@@ -75,13 +65,15 @@ export const ALARM_PUBLISH_SIDS = {
 } as const;
 
 /**
- * One SNS topic (KMS-encrypted, TLS-only) that every alarm notifies: one alarm per suspicious SSH
- * key rule, and operational alarms (dead letters, function errors, no log file processed). Plus a
- * dashboard of files, events, findings, errors and queue depth.
+ * One SNS topic (KMS-encrypted, TLS-only) that every alarm notifies: one alarm per rule of `RULES`
+ * (./rule-alarms.ts), and operational alarms (dead letters, function errors, no log file processed,
+ * event conflicts). Plus a dashboard of findings by rule and by severity, files, events, errors and
+ * queue depth.
  */
 export class Monitoring extends Construct {
   readonly topic: Topic;
-  readonly ruleAlarms: Alarm[] = [];
+  /** One per rule, in `RULES` order. */
+  readonly ruleAlarms: Alarm[];
   readonly deadLetterAlarm: Alarm;
   readonly errorAlarm: Alarm;
   readonly noLogFilesAlarm: Alarm;
@@ -137,19 +129,8 @@ export class Monitoring extends Construct {
     const notify = new SnsAction(this.topic);
 
     const five = Duration.minutes(5);
-    for (const rule of RULES) {
-      const alarm = new Alarm(this, `Rule-${rule.id}`, {
-        alarmName: `trailwatch ${rule.id}`,
-        alarmDescription: `Suspicious SSH key push: ${rule.title}. List them: trailwatch findings --rule ${rule.id} --since 1h --table <TableName>`,
-        metric: metric(FINDING_METRIC, five, { [RULE_DIMENSION]: rule.id }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(notify);
-      this.ruleAlarms.push(alarm);
-    }
+    this.ruleAlarms = ruleAlarms(this, props.tableName);
+    for (const alarm of this.ruleAlarms) alarm.addAlarmAction(notify);
 
     this.deadLetterAlarm = new Alarm(this, 'DeadLetters', {
       alarmName: 'trailwatch dead-letter queue not empty',
@@ -201,23 +182,13 @@ export class Monitoring extends Construct {
       new GraphWidget({ title, left, right, width: 12, height: 6 });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown:
-          '# trailwatch\nFindings: `trailwatch findings --table <TableName>`. Alarms notify the topic in the stack output `AlarmTopicArn`.',
+        markdown: `# trailwatch\nFindings: \`trailwatch findings --table ${props.tableName ?? TABLE_PLACEHOLDER}\` (\`--rule ID\`, \`--severity high\`). Alarms notify the topic in the stack output \`AlarmTopicArn\`.`,
         width: 24,
         height: 2,
       }),
     );
-    this.dashboard.addWidgets(
-      graph(
-        'Suspicious SSH key findings by rule',
-        RULES.map((r) => metric(FINDING_METRIC, five, { [RULE_DIMENSION]: r.id }).with({ label: r.id })),
-      ),
-      graph(
-        'SSH key pushes and findings',
-        [metric('SshKeyPushes', five)],
-        [metric(FINDING_METRIC, five).with({ label: 'findings (all rules)' })],
-      ),
-    );
+    for (const row of findingWidgets({ sshKeyPushes: metric('SshKeyPushes', five) }))
+      this.dashboard.addWidgets(...row);
     this.dashboard.addWidgets(
       graph('Log files', [
         metric('FilesProcessed', five),

@@ -12,6 +12,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { RULES } from '../../lambda/core/rules';
+import { ruleAlarmDescription, ruleAlarmName } from '../../lib/constructs/rule-alarms';
 import { spawnCli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
 import { sqsRecord } from '../helpers/lambda';
@@ -256,11 +258,13 @@ import {
       const resources = Object.entries(template.Resources);
       const topicArn = outputs.AlarmTopicArn as string;
       const topicId = resources.find(([, r]) => r.Type === 'AWS::SNS::Topic')?.[0] as string;
+      const tableId = resources.find(([, r]) => r.Type === 'AWS::DynamoDB::Table')?.[0] as string;
       // the template's values with the intrinsics CloudFormation fills in here
       const filled = (value: unknown): unknown =>
         JSON.parse(
           JSON.stringify(value)
             .replaceAll(JSON.stringify({ Ref: topicId }), JSON.stringify(topicArn))
+            .replaceAll(JSON.stringify({ Ref: tableId }), JSON.stringify(outputs.TableName))
             .replaceAll(JSON.stringify({ Ref: 'AWS::Partition' }), '"aws"'),
           (_k, v: unknown) =>
             v && typeof v === 'object' && 'Fn::Join' in v
@@ -271,7 +275,13 @@ import {
         );
 
       // moto's CloudFormation skips alarms: the alarm of one rule, created as CloudFormation would
-      const name = 'trailwatch ssh-serial-console';
+      const serial = RULES.find((r) => r.id === 'ssh-serial-console') ?? RULES[0];
+      const name = ruleAlarmName(serial);
+      expect(
+        resources.filter(
+          ([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'Findings',
+        ),
+      ).toHaveLength(RULES.length);
       const alarm = resources.find(
         ([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.AlarmName === name,
       );
@@ -322,6 +332,7 @@ import {
             StateValue: string;
             StateReason: string;
             AlarmActions: string[];
+            AlarmDescription: string;
           }[];
         }
       ).MetricAlarms;
@@ -333,6 +344,8 @@ import {
         AlarmActions: [topicArn],
       });
       expect(state.AlarmArn).toBe(`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`);
+      // what fired, and the command that lists its findings in the deployed table
+      expect(state.AlarmDescription).toBe(ruleAlarmDescription(serial, outputs.TableName));
 
       // moto's alarms take no action on a state change: nothing reaches the subscriber...
       expect(receive()).toEqual([]);

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { RULE_IDS } from '../../lambda/core/rules';
+import { RULE_IDS, RULES } from '../../lambda/core/rules';
 import { defaultStack, logicalId, only } from '../helpers/stack';
 
 /** The stack's alarms, alarm topic, dashboard and outputs. */
@@ -7,13 +7,13 @@ import { defaultStack, logicalId, only } from '../helpers/stack';
 describe('the stack, default settings (a new trail and bucket)', () => {
   const { template, bucket, trail, fnId, tableId, queueId, dlqId, topicId, trailArn } = defaultStack();
 
-  it('raises one alarm per rule on SuspiciousSshKeys (Sum >= 1 over 5 minutes, missing data not breaching) to the topic', () => {
-    for (const rule of RULE_IDS) {
+  it('raises one alarm per rule on Findings (Sum >= 1 over 5 minutes, missing data not breaching) to the topic', () => {
+    for (const rule of RULES) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: `trailwatch ${rule}`,
+        AlarmName: `trailwatch ${rule.id} (${rule.severity})`,
         Namespace: 'Trailwatch',
-        MetricName: 'SuspiciousSshKeys',
-        Dimensions: [{ Name: 'Rule', Value: rule }],
+        MetricName: 'Findings',
+        Dimensions: [{ Name: 'Rule', Value: rule.id }],
         Statistic: 'Sum',
         Period: 300,
         EvaluationPeriods: 1,

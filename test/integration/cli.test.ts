@@ -212,8 +212,10 @@ describe('trailwatch CLI on the embedded store', () => {
   it('findings: newest first, as a table and as NDJSON finding lines with the CONTRACT fields', async () => {
     const table = await run('findings');
     expect(table.code).toBe(0);
-    expect(table.out.split('\n')[0]).toMatch(/^TIME\s+RULE\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL$/);
-    expect(table.out).toMatch(/^2024-11-26T15:35:23Z\s+ssh-serial-console\s+i-/m);
+    expect(table.out.split('\n')[0]).toMatch(
+      /^TIME\s+SEVERITY\s+RULE\s+ATTACK\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL$/,
+    );
+    expect(table.out).toMatch(/^2024-11-26T15:35:23Z\s+medium\s+ssh-serial-console\s+T1021\s+i-/m);
     expect(table.out).toMatch(/17 finding\(s\), newest first\.$/);
     const lines = (await run('findings', '--json')).json<Record<string, unknown>>();
     expect(lines).toHaveLength(17);

@@ -1,4 +1,20 @@
+import { findingMetricsOf } from '../../lambda/core/metrics';
+import { defineRule, PASS, RULES, type RuleId } from '../../lambda/core/rules';
 import { createMetrics, PowertoolsMetricsSink } from '../../lambda/powertools-metrics';
+
+/** A rule of the threat family, defined here (the rule pack's come and go). */
+const threat = defineRule({
+  id: 'ec2-throwaway',
+  title: 'a threat rule built in this test',
+  firesWhen: 'never',
+  falsePositives: 'none',
+  severity: 'high',
+  attack: 'T1537',
+  family: 'threat',
+  appliesTo: () => false,
+  stateful: false,
+  evaluate: () => PASS,
+});
 
 interface Emf {
   _aws: {
@@ -31,7 +47,7 @@ function captureEmf(fn: () => void): Emf[] {
 }
 
 describe('metrics in CloudWatch Embedded Metric Format (Powertools)', () => {
-  it('emits SuspiciousSshKeys at once: by Rule, and with no dimension, in namespace Trailwatch', () => {
+  it('emits Findings and SuspiciousSshKeys of an SSH key rule at once: by Rule, and with no dimension, in namespace Trailwatch', () => {
     const sink = new PowertoolsMetricsSink(createMetrics());
     const docs = captureEmf(() => sink.finding('ssh-weak-key'));
     expect(docs).toHaveLength(2);
@@ -40,14 +56,53 @@ describe('metrics in CloudWatch Embedded Metric Format (Powertools)', () => {
       {
         Namespace: 'Trailwatch',
         Dimensions: [['Rule']],
-        Metrics: [{ Name: 'SuspiciousSshKeys', Unit: 'Count' }],
+        Metrics: [
+          { Name: 'Findings', Unit: 'Count' },
+          { Name: 'SuspiciousSshKeys', Unit: 'Count' },
+        ],
       },
     ]);
-    expect(byRule).toMatchObject({ Rule: 'ssh-weak-key', SuspiciousSshKeys: 1 });
+    expect(byRule).toMatchObject({ Rule: 'ssh-weak-key', Findings: 1, SuspiciousSshKeys: 1 });
     expect(total._aws.CloudWatchMetrics[0]?.Dimensions.flat()).toEqual([]);
-    expect(total).toMatchObject({ SuspiciousSshKeys: 1 });
+    expect(total._aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toEqual([
+      'Findings',
+      'SuspiciousSshKeys',
+    ]);
+    expect(total).toMatchObject({ Findings: 1, SuspiciousSshKeys: 1 });
     expect(total).not.toHaveProperty('service');
     expect(total).not.toHaveProperty('Rule');
+  });
+
+  it('counts a rule of another family in Findings only (by Rule and in total), whatever rule comes before or after', () => {
+    const rules = [...RULES, threat];
+    const sink = new PowertoolsMetricsSink(createMetrics(), rules);
+    const docs = captureEmf(() => {
+      sink.finding('ssh-serial-console');
+      sink.finding('ec2-throwaway' as RuleId);
+      sink.finding('ssh-serial-console');
+    });
+    expect(docs).toHaveLength(6);
+    const [, , byRule, total] = docs as Emf[];
+    expect(byRule?._aws.CloudWatchMetrics).toEqual([
+      { Namespace: 'Trailwatch', Dimensions: [['Rule']], Metrics: [{ Name: 'Findings', Unit: 'Count' }] },
+    ]);
+    expect(byRule).toMatchObject({ Rule: 'ec2-throwaway', Findings: 1 });
+    expect(byRule).not.toHaveProperty('SuspiciousSshKeys');
+    expect(total?._aws.CloudWatchMetrics[0]?.Dimensions.flat()).toEqual([]);
+    expect(total).toMatchObject({ Findings: 1 });
+    expect(total).not.toHaveProperty('SuspiciousSshKeys');
+    expect(total).not.toHaveProperty('Rule');
+    // the next SSH key finding carries its own rule, not the threat rule's
+    expect(docs[4]).toMatchObject({ Rule: 'ssh-serial-console', Findings: 1, SuspiciousSshKeys: 1 });
+    expect(docs[5]).not.toHaveProperty('Rule');
+  });
+
+  it('names the metrics of every rule of RULES by its family: Findings for all, SuspiciousSshKeys for ssh-key', () => {
+    for (const rule of RULES)
+      expect(findingMetricsOf(rule.id)).toEqual(
+        rule.family === 'ssh-key' ? ['Findings', 'SuspiciousSshKeys'] : ['Findings'],
+      );
+    expect(findingMetricsOf('no-such-rule')).toEqual(['Findings']);
   });
 
   it('buffers the operational metrics with no dimension until published', () => {

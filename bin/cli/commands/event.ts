@@ -3,9 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { Option } from 'commander';
 import { itemToConflict } from '../../../lambda/core/conflicts';
 import { TrailwatchError, UsageError } from '../../../lambda/core/errors';
+import type { IndexedEvent } from '../../../lambda/core/event';
 import { findRecord } from '../../../lambda/core/find-record';
-import { itemToEvent } from '../../../lambda/core/items';
+import { type FindingLine, itemToFinding } from '../../../lambda/core/findings';
+import { itemToEvent, keys } from '../../../lambda/core/items';
 import type { JsonObject } from '../../../lambda/core/json';
+import { parseTime } from '../../../lambda/core/time';
+import type { EventStore } from '../../../lambda/store/event-store';
 import type { CliCommand } from '../command';
 import { EXIT, type Io } from '../io';
 import { addStoreOptions, type StoreFlags, withStore } from '../options';
@@ -64,6 +68,29 @@ async function loadRecord(
   }
 }
 
+/**
+ * The finding lines of the event's rules, from their by-rule items (`FINDINGS#<rule>`, sort key
+ * `<time>#<eventID>`); a rule whose item is gone (past the retention) or not written yet gets a line
+ * without detail.
+ */
+async function readEventFindings(
+  store: EventStore,
+  event: IndexedEvent,
+  nowMs: number,
+): Promise<FindingLine[]> {
+  const timeMs = parseTime(event.eventTime);
+  return Promise.all(
+    event.findings.map(async (rule) => {
+      const { items } =
+        timeMs === undefined
+          ? { items: [] }
+          : await store.query(keys.findings(rule), { sinceMs: timeMs, untilMs: timeMs, nowMs, limit: 1000 });
+      const item = items.find((i) => i.eventID === event.eventID);
+      return itemToFinding(item ?? { rule, eventID: event.eventID, eventTime: event.eventTime });
+    }),
+  );
+}
+
 async function runEvent(eventID: string, flags: EventFlags, io: Io): Promise<number> {
   const id = eventID.trim();
   if (id === '') throw new UsageError('event ID is empty', 'EVENT_ID');
@@ -78,12 +105,20 @@ async function runEvent(eventID: string, flags: EventFlags, io: Io): Promise<num
       return EXIT.inputFailed;
     }
     const event = itemToEvent(item);
+    const findingDetails = await readEventFindings(opened.store, event, io.now());
     const loaded = flags.record === false ? {} : await loadRecord(event.source, event.eventID, io);
     const conflicts = conflictItems.map(itemToConflict);
     if (flags.json) {
-      io.out(jsonLine({ ...event, conflicts, ...(loaded.record ? { record: loaded.record } : {}) }));
+      io.out(
+        jsonLine({
+          ...event,
+          findingDetails,
+          conflicts,
+          ...(loaded.record ? { record: loaded.record } : {}),
+        }),
+      );
     } else {
-      io.out(renderEventDetails(event));
+      io.out(renderEventDetails(event, findingDetails));
       if (conflicts.length > 0) io.out(renderConflicts(conflicts, moreConflicts));
       if (loaded.record) io.out(`\nRecord:\n${renderRecord(loaded.record)}`);
     }
