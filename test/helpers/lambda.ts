@@ -121,11 +121,9 @@ export async function invoke(
   }
 }
 
-/** The `SuspiciousSshKeys` metrics of EMF documents: the rule, or `(all)` for the total. */
+/** The `Findings` metrics of EMF documents (every rule's): the rule, or `(all)` for the total. */
 export function findingMetrics(emf: LogDocument[]): string[] {
-  return emf
-    .filter((d) => d.SuspiciousSshKeys !== undefined)
-    .map((d) => (d.Rule as string | undefined) ?? '(all)');
+  return emf.filter((d) => d.Findings !== undefined).map((d) => (d.Rule as string | undefined) ?? '(all)');
 }
 
 /** The sum of one metric over EMF documents (a metric added several times is an array of values). */

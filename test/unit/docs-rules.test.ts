@@ -89,7 +89,10 @@ describe('the rule tables of docs/rules.md', () => {
       ...RULES.filter((r) => r.family === 'ssh-key').map((r) => r.id),
       'ssh-throwaway',
     ]);
-    expect(rowIds(threats)).toEqual(['ec2-throwaway']);
+    expect(rowIds(threats)).toEqual([
+      'ec2-throwaway',
+      ...RULES.filter((r) => r.family === 'threat').map((r) => r.id),
+    ]);
     expect(threats).toContain(
       '| high | [T1537](https://attack.mitre.org/techniques/T1537/) | `adminPorts` (default `22`, `3389`) | none | ' +
         '[`aws.exfiltration.ec2-share-ami`](https://stratus-red-team.cloud/attack-techniques/AWS/aws.exfiltration.ec2-share-ami/) |',
