@@ -73,7 +73,10 @@ export function findingOf(event: IndexedEvent, hit: Hit, rules?: readonly Rule[]
     eventID: event.eventID,
     eventTime: event.eventTime,
     eventName: event.eventName,
-    ...(event.instanceIds[0] ? { instanceId: event.instanceIds[0] } : {}),
+    // the instance named, or the one whose own credentials made the call
+    ...((event.instanceIds[0] ?? event.actorInstanceId)
+      ? { instanceId: event.instanceIds[0] ?? event.actorInstanceId }
+      : {}),
     ...(event.instanceIds.length > 1
       ? { instanceIds: event.instanceIds.slice(0, LIMITS.idsPerIndexItem) }
       : {}),

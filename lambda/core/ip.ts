@@ -67,3 +67,11 @@ export function sourceAddresses(source: string | undefined): readonly string[] {
   }
   return out.length === 0 ? NONE : out;
 }
+
+/**
+ * An IP address as the index keys it (`canonicalIp`): undefined for what is not an address
+ * (`ec2.amazonaws.com`, `AWS Internal`) or nothing.
+ */
+export function canonicalAddress(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : canonicalIp(text);
+}

@@ -1,7 +1,7 @@
 import type { IndexedEvent } from '../event';
 import type { Principal } from '../identity';
 import { instanceOfSession, principalLabel } from '../identity';
-import { canonicalAddress } from './partitions';
+import { canonicalAddress } from '../ip';
 
 /**
  * Which calls made with an instance's own role credentials came "from somewhere the instance is not"

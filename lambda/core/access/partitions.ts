@@ -1,4 +1,3 @@
-import { canonicalIp } from '../ip';
 import { keys } from '../items';
 
 /**
@@ -14,10 +13,4 @@ export const accessPartitions = {
   ip: (address: string): string => keys.ip(address),
 };
 
-/**
- * An IP address as the index keys it (`canonicalIp`): undefined for what is not an address
- * (`ec2.amazonaws.com`, `AWS Internal`).
- */
-export function canonicalAddress(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : canonicalIp(text);
-}
+export { canonicalAddress } from '../ip';

@@ -1,6 +1,6 @@
 import { credentialsElsewhere, elsewhereText, madeByInstance } from '../access/credentials-elsewhere';
-import { canonicalAddress } from '../access/partitions';
 import type { IndexedEvent } from '../event';
+import { canonicalAddress } from '../ip';
 import { defineRule, fire, PASS } from './rule';
 import { around, type Timed } from './window';
 
