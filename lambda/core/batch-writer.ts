@@ -26,7 +26,8 @@ export interface BatchWriterOptions {
   readonly now: () => number;
   readonly expiresAt: number | undefined;
   /** Index items of failed calls allowed in the file. */
-  readonly fileItemBudget: number;
+  /** The file's budget of index items for failed calls (shared with the rules phase). */
+  readonly failedCallBudget: FailedCallBudget;
   /** Items handed to the store at once. */
   readonly writeChunk: number;
   /** Index-item writes in flight. */
@@ -43,8 +44,6 @@ export class BatchWriter {
   private readonly eventWrites: Pool;
   private readonly indexWrites: Pool;
   private buffer: TableItem[] = [];
-  private budgetUsed = 0;
-  private budgetSpent = false;
 
   constructor(
     private readonly store: Store,
@@ -83,9 +82,7 @@ export class BatchWriter {
 
   /** Index items of failed calls within the file's budget; once it is spent, none more. */
   private withinBudget(n: number): boolean {
-    if (this.budgetSpent || this.budgetUsed + n > this.options.fileItemBudget) this.budgetSpent = true;
-    else this.budgetUsed += n;
-    return !this.budgetSpent;
+    return this.options.failedCallBudget.admits(n);
   }
 
   /** The event item; its index items go to the buffer once it is stored (or found identical). */
@@ -131,4 +128,22 @@ export function withTtl(items: readonly TableItem[], expiresAt: number | undefin
     const { [ttl]: _old, ...rest } = item;
     return (expiresAt === undefined ? rest : { ...rest, [ttl]: expiresAt }) as TableItem;
   });
+}
+
+/**
+ * The index items a file's failed calls may make (anyone can make failed calls, and each index item
+ * costs a write): shared by the writer and the rules phase; once spent, a failed call gets no more.
+ */
+export class FailedCallBudget {
+  private used = 0;
+  private spent = false;
+
+  constructor(private readonly limit: number) {}
+
+  /** True when `n` more index items fit (and counts them); false from the first that does not, on. */
+  admits(n: number): boolean {
+    if (this.spent || this.used + n > this.limit) this.spent = true;
+    else this.used += n;
+    return !this.spent;
+  }
 }

@@ -1,4 +1,4 @@
-import { withTtl } from './batch-writer';
+import { type FailedCallBudget, withTtl } from './batch-writer';
 import type { Push } from './classify';
 import { writeEventItem } from './conflicts';
 import type { IndexedEvent } from './event';
@@ -49,6 +49,12 @@ export interface DetectorOptions {
   readonly expiresAt: number | undefined;
   /** Conditional event-item writes in flight. */
   readonly maxPendingEventWrites: number;
+  /**
+   * The file's budget of index items for failed calls. Over it, a failed call keeps its event item and
+   * its history items (the rules still see it: a flood of denied calls is what they look for), not its
+   * other index items.
+   */
+  readonly failedCallBudget?: FailedCallBudget;
   readonly budget?: TimeBudget;
 }
 
@@ -109,7 +115,8 @@ export class Detector {
       pushes.push(p);
       stats.indexed++;
       if (write.kind === 'created') stats.items++;
-      items.push(...(write.kind === 'identical' ? withTtl(indexItems, write.expiresAt) : indexItems));
+      const kept = this.withinBudget(p.event, indexItems);
+      items.push(...(write.kind === 'identical' ? withTtl(kept, write.expiresAt) : kept));
     }
     // the history items last: an event visible in a rule's history has all its other items
     await this.store.write(items.filter((i) => !isHistoryItem(i)));
@@ -117,6 +124,14 @@ export class Detector {
     stats.items += items.length;
     stats.sshKeyPushes += pushes.filter((p) => isKeyPush(p.event)).length;
     return pushes;
+  }
+
+  /** The index items a failed call keeps: all within the file's budget, its history items beyond. */
+  private withinBudget(event: IndexedEvent, indexItems: TableItem[]): TableItem[] {
+    const budget = this.options.failedCallBudget;
+    if (event.errorCode === undefined || !budget || budget.admits(indexItems.length)) return indexItems;
+    this.options.stats.overBudget++;
+    return indexItems.filter(isHistoryItem);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { BatchWriter, type ItemWriter } from './batch-writer';
+import { BatchWriter, FailedCallBudget, type ItemWriter } from './batch-writer';
 import { type Classified, classifyRecord } from './classify';
 import type { EventItemWriter } from './conflicts';
 import { Detector } from './detector';
@@ -147,12 +147,13 @@ function startRun(ctx: ProcessContext, store: IndexStore): FileRun {
   const now = ctx.now ?? Date.now;
   const expiresAt = expiresAtFor(now(), ctx.settings.retentionDays);
   const maxPendingEventWrites = ctx.maxPendingEventWrites ?? 16;
+  const failedCallBudget = new FailedCallBudget(ctx.settings.fileItemBudget);
   const writer = new BatchWriter(store, {
     stats,
     metrics,
     now,
     expiresAt,
-    fileItemBudget: ctx.settings.fileItemBudget,
+    failedCallBudget,
     writeChunk: ctx.writeChunk ?? 100,
     maxPendingWrites: ctx.maxPendingWrites ?? 8,
     maxPendingEventWrites,
@@ -167,6 +168,7 @@ function startRun(ctx: ProcessContext, store: IndexStore): FileRun {
     now,
     expiresAt,
     maxPendingEventWrites,
+    failedCallBudget,
     ...(ctx.budget ? { budget: ctx.budget } : {}),
   });
   const seen = ctx.seen ?? new BoundedMap<string, string>(MAX_SEEN_PER_FILE);

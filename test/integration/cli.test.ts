@@ -37,15 +37,28 @@ describe('trailwatch CLI on the embedded store', () => {
     const [summary] = r.json();
     // 14 files, 4 Stratus detonations of instance access (stratus/) and 3 of threats (stratus-more/)
     expect(summary).toMatchObject({ files: 21, filesFailed: 0 });
-    // the Stratus detonations and Panther tests, plus the hand-written root file's push
+    // the Stratus detonations and Panther tests, plus the hand-written root file's push (SSH key
+    // rules); the threat rules on the Stratus, Invictus and Panther records (each judged in
+    // threats-stratus.test.ts, invictus-findings.test.ts and rules-threat-*.test.ts)
     expect(summary?.findingsByRule).toEqual({
       'ssh-invalid-key': 1,
       'ssh-push-denied': 1,
       'ssh-serial-console': 3,
       'ssh-key-multi-instance': 6,
       'ssh-key-multi-principal': 6,
+      'ec2-password-data': 59,
+      'ec2-user-data-read': 15,
+      'ec2-instance-credentials-elsewhere': 5,
+      'ssm-command-many-instances': 4,
+      'ec2-sg-open-to-world': 3,
+      'ec2-ami-shared': 2,
+      'ec2-unusual-instance-type': 2,
+      'ec2-user-data-modified': 2,
+      'ec2-flow-logs-deleted': 2,
+      'ec2-snapshot-shared': 1,
+      'ec2-serial-console-enabled': 1,
     });
-    expect(summary?.findings).toBe(17);
+    expect(summary?.findings).toBe(113);
     for (const k of ['files', 'filesFailed', 'records', 'indexed', 'skipped', 'findings'])
       expect(summary).toHaveProperty(k, expect.any(Number));
     expect(summary?.indexed).toBeGreaterThan(100);
@@ -210,15 +223,15 @@ describe('trailwatch CLI on the embedded store', () => {
   });
 
   it('findings: newest first, as a table and as NDJSON finding lines with the CONTRACT fields', async () => {
-    const table = await run('findings');
+    const table = await run('findings', '--limit', '1000');
     expect(table.code).toBe(0);
     expect(table.out.split('\n')[0]).toMatch(
       /^TIME\s+SEVERITY\s+RULE\s+ATTACK\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL$/,
     );
     expect(table.out).toMatch(/^2024-11-26T15:35:23Z\s+medium\s+ssh-serial-console\s+T1021\s+i-/m);
-    expect(table.out).toMatch(/17 finding\(s\), newest first\.$/);
-    const lines = (await run('findings', '--json')).json<Record<string, unknown>>();
-    expect(lines).toHaveLength(17);
+    expect(table.out).toMatch(/113 finding\(s\), newest first\.$/);
+    const lines = (await run('findings', '--json', '--limit', '1000')).json<Record<string, unknown>>();
+    expect(lines).toHaveLength(113);
     for (const f of lines)
       for (const k of ['rule', 'eventID', 'eventTime', 'principalArn', 'detail']) expect(f).toHaveProperty(k);
     const times = lines.map((f) => f.eventTime as string);
@@ -241,7 +254,8 @@ describe('trailwatch CLI on the embedded store', () => {
       'ssh-serial-console',
     ]);
     const august = (await run('findings', '--since', '2024-08-01', '--until', '2024-08-02', '--json')).json();
-    expect(august.length).toBe(6);
+    // the six key pushes' SSH findings, and the SSM and instance credential detonations of 1 August
+    expect(august.length).toBe(14);
     expect((await run('findings', '--limit', '2', '--json')).json()).toHaveLength(2);
     const unknown = await run('findings', '--rule', 'ssh-bogus');
     expect(unknown.code).toBe(2);
