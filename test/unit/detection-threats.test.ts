@@ -170,3 +170,27 @@ describe('stateful threat rules: order, split and redelivery', () => {
     expect(second.findings).toEqual([]);
   });
 });
+
+describe('a flood of denied calls the rules judge, beyond the file item budget', () => {
+  it('keeps their event items and rule histories only, and still finds the flood', async () => {
+    const records = Array.from({ length: 30 }, (_, i) =>
+      ec2Call('GetPasswordData', {
+        userIdentity: alice,
+        eventTime: at(i),
+        readOnly: true,
+        errorCode: 'Client.UnauthorizedOperation',
+        requestParameters: { instanceId: `i-0bbbbbbbbbbbbbb${(i % 16).toString(16)}` },
+      }),
+    );
+    const store = new MemoryStore();
+    const stats = await processLogFile(
+      chunks(logFile(records)),
+      { source: 's3://b/k.json.gz', settings: { ...DEFAULT_SETTINGS, fileItemBudget: 0 } },
+      store,
+    );
+    expect(stats.overBudget).toBe(30);
+    const kinds = new Set([...store.items.values()].map((i) => i.kind));
+    expect([...kinds].sort()).toEqual(['event', 'finding', 'history']);
+    expect(stats.findingsByRule['ec2-password-data']).toBe(30);
+  });
+});
