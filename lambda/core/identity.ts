@@ -103,6 +103,9 @@ function computeNamesFromArn(arn: string): ArnNames {
 const ARN_NAMES = ['accountId', 'userName', 'roleName', 'sessionName'] as const;
 const ARN_NAME_SET: ReadonlySet<string> = new Set(ARN_NAMES);
 
+/** A stored principal's role ID, when its principal ID is `<role ID>:<the ARN's session>`. */
+const ROLE_ID = 'principalRoleId';
+
 /** Stands for "the role of the session ARN, without a path" in a stored `sessionIssuerArn`. */
 export const SAME_ROLE = '=';
 
@@ -116,7 +119,8 @@ function roleArnOf(arn: string | undefined): string | undefined {
 
 /**
  * The principal as stored in items: without what its ARN already says (account, user, role and
- * session names; a session issuer that is the ARN's role without a path is stored as `=`). These
+ * session names; a session issuer that is the ARN's role without a path is stored as `=`, a principal
+ * ID `<role ID>:<the ARN's session>` as `principalRoleId: <role ID>`). These
  * are a good part of every item's size. `expandPrincipal` puts them back:
  * `expandPrincipal(compactPrincipal(p))` equals `p` for every principal `extractPrincipal` returns.
  */
@@ -131,6 +135,12 @@ export function compactPrincipal(p: Principal): Principal {
   }
   if (p.sessionIssuerArn !== undefined && p.sessionIssuerArn === roleArnOf(p.arn))
     out.sessionIssuerArn = SAME_ROLE;
+  // `AROA…:<session>` whose session is the ARN's: the role's unique ID alone, under its own name
+  const session = derived.sessionName;
+  if (session !== undefined && p.principalId?.endsWith(`:${session}`)) {
+    out[ROLE_ID] = p.principalId.slice(0, -session.length - 1);
+    delete out.principalId;
+  }
   return out as Principal;
 }
 
@@ -138,6 +148,11 @@ export function expandPrincipal(p: Principal): Principal {
   const derived = namesFromArn(p.arn);
   const out: Record<string, unknown> = { ...p };
   for (const k of ARN_NAMES) if (out[k] === undefined && derived[k] !== undefined) out[k] = derived[k];
+  const roleId = out[ROLE_ID];
+  if (typeof roleId === 'string' && derived.sessionName !== undefined) {
+    out.principalId = `${roleId}:${derived.sessionName}`;
+    delete out[ROLE_ID];
+  }
   if (p.sessionIssuerArn === SAME_ROLE) {
     const role = roleArnOf(p.arn);
     if (role) out.sessionIssuerArn = role;

@@ -208,8 +208,9 @@ function indexSummary(event: IndexedEvent, storedPrincipal: Principal): ItemBody
   setAccess(body, event);
   setFindingSet(body, event.findings);
   // without an ARN the principal ID is the only handle on the principal: keep it then
-  if (event.principal.arn && storedPrincipal.principalId !== undefined) {
-    const { principalId: _id, ...summary } = storedPrincipal;
+  const stored = storedPrincipal as Principal & { principalRoleId?: string };
+  if (event.principal.arn && (stored.principalId !== undefined || stored.principalRoleId !== undefined)) {
+    const { principalId: _id, principalRoleId: _role, ...summary } = stored;
     body.principal = summary;
   } else {
     body.principal = storedPrincipal;

@@ -292,7 +292,7 @@ describe('principals as stored in items', () => {
     expect(compactPrincipal(p)).toEqual({
       type: 'AssumedRole',
       arn: 'arn:aws:sts::111122223333:assumed-role/Deployer/ci',
-      principalId: 'AROAEXAMPLE:ci',
+      principalRoleId: 'AROAEXAMPLE',
       sessionIssuerArn: '=',
     });
   });

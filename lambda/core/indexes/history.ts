@@ -1,6 +1,6 @@
 import type { IndexedEvent } from '../event';
 import { STATEFUL_RULES } from '../rules';
-import { HISTORY_PREFIX } from '../rules/history-key';
+import { HISTORY_PREFIX, historyValue } from '../rules/history-key';
 import { defineIndex, NO_VALUES } from './define';
 
 /**
@@ -18,7 +18,7 @@ export const historyIndex = defineIndex({
     let out: readonly string[] = NO_VALUES;
     for (const rule of STATEFUL_RULES) {
       if (rule.history?.kind !== 'own' || !rule.appliesTo(event)) continue;
-      out = [...out, ...rule.history.keysOf(event).map((key) => `${rule.id}#${key}`)];
+      out = [...out, ...rule.history.keysOf(event).map((key) => historyValue(rule.id, key))];
     }
     return out;
   },
