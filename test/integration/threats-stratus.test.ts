@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FINDING_LINE_KEYS } from '../../lambda/core/findings';
 import { cli } from '../helpers/cli';
 import { CLOUDTRAIL } from '../helpers/cli-fixtures';
 
@@ -87,18 +88,6 @@ const TECHNIQUES: readonly { technique: string; dir: string; rule: string; event
   },
 ];
 
-const FINDING_KEYS = [
-  'rule',
-  'severity',
-  'attack',
-  'eventID',
-  'eventTime',
-  'instanceId',
-  'principalArn',
-  'fingerprint',
-  'detail',
-];
-
 describe('the twelve Stratus Red Team EC2 detonations each produce their rule finding', () => {
   let dir: string;
   const db = (): string[] => ['--db', join(dir, 'db')];
@@ -122,7 +111,7 @@ describe('the twelve Stratus Red Team EC2 detonations each produce their rule fi
     expect(found.length).toBeGreaterThan(0);
     expect(found.some((f) => f.eventName === eventName)).toBe(true);
     for (const f of found) {
-      for (const key of FINDING_KEYS) expect(Object.hasOwn(f, key)).toBe(true);
+      for (const key of FINDING_LINE_KEYS) expect(Object.hasOwn(f, key)).toBe(true);
       expect(['low', 'medium', 'high']).toContain(f.severity);
       expect(String(f.attack)).toMatch(/^T\d{4}(\.\d{3})?$/);
     }
