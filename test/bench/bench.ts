@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { p4AgentChatter } from './measure-agent-chatter';
 import { CACHE, json, quick, results, round, wanted } from './measure-common';
 import { p4, p6 } from './measure-corpus';
+import { p7 } from './measure-end-to-end';
 import { p3 } from './measure-store';
 import { p1, p2 } from './measure-throughput';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     await p4AgentChatter();
   }
   if (wanted('P6')) p6();
+  if (wanted('P7')) await p7();
   if (!json) {
     const rows = results.map((r) => [
       r.id,
