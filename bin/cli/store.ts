@@ -5,6 +5,7 @@ import dynalite from 'dynalite';
 import { StoreUnavailableError, UsageError } from '../../lambda/core/errors';
 import { LOCAL_TABLE_NAME } from '../../lambda/core/table-schema';
 import { createDocumentClient, EventStore } from '../../lambda/store/event-store';
+import { fixDynaliteIterators } from './dynalite-fix';
 import { guardServer } from './local-http-guard';
 
 /** Store selection, for every command (CONTRACT "CLI"). */
@@ -131,6 +132,7 @@ export async function startEmbeddedServer(
     });
   }
   await assertNotLocked(resolve(dir, 'dynamodb'), dir);
+  fixDynaliteIterators();
   const server = dynalite({
     path: resolve(dir, 'dynamodb'),
     createTableMs: 0,

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { fixDynaliteIterators } from '../../bin/cli/dynalite-fix';
 import { createDocumentClient, EventStore, type EventStoreOptions } from '../../lambda/store/event-store';
 
 export interface LocalDynamo {
@@ -9,6 +10,7 @@ export interface LocalDynamo {
 
 /** A dynalite server (DynamoDB API on LevelDB, in memory) on a loopback port. */
 export async function startDynalite(): Promise<LocalDynamo> {
+  fixDynaliteIterators(); // dynalite 4.0.0 never closes an iterator (bin/cli/dynalite-fix.ts)
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
