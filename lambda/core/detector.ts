@@ -8,6 +8,7 @@ import { buildItems, EVENT_SK, itemToEvent, keys, type TableItem } from './items
 import type { MetricsSink } from './metrics';
 import type { IndexStore } from './pipeline';
 import { mapLimit } from './pool';
+import type { DetectionSettings } from './rules';
 import {
   type Hit,
   historyPartitions,
@@ -137,20 +138,18 @@ export class Detector {
   /**
    * The stateless hits of the file's events, then each stateful rule on each of its history partitions
    * the file's events are in: read back (strongly consistent) twice its window either side of them,
-   * judged on the events whose whole window was read.
+   * judged on the events whose whole window was read. A partition several rules read (an SSH key's) is
+   * read once for all of them.
    */
   private async judge(pushes: readonly Push[]): Promise<void> {
     for (const p of pushes) for (const hit of p.hits) await this.record(p.event, p.timeMs, hit);
     const own = new Map(pushes.map((p) => [p.event.eventID, p]));
     const detection = this.options.settings.detection;
-    for (const rule of STATEFUL_RULES) {
-      for (const [pk, span] of partitionsOf(rule, pushes)) {
-        const windowMs = (rule.history?.windowMinutes?.(detection) ?? 0) * 60_000;
-        const read =
-          windowMs > 0 ? { sinceMs: span.from - 2 * windowMs, untilMs: span.to + 2 * windowMs } : {};
-        const history = (
-          await this.store.readPartition(pk, { consistent: true, limit: MAX_KEY_HISTORY, ...read })
-        ).map(itemToEvent);
+    for (const [pk, uses] of historyReads(pushes, detection)) {
+      const whole = uses.some((u) => u.range === undefined);
+      const shared = await this.readHistory(pk, whole ? undefined : spanOf(uses));
+      for (const { rule, span, windowMs, range } of uses) {
+        const history = await this.historyFor(pk, shared, whole, range);
         const byId = new Map(history.map((e) => [e.eventID, e]));
         for (const [eventID, hit] of statefulHitsOf(rule, history, detection)) {
           const known = byId.get(eventID);
@@ -162,6 +161,26 @@ export class Detector {
         }
       }
     }
+  }
+
+  /** One rule's history out of the partition's shared read (`whole`, or the span of every range). */
+  private async historyFor(
+    pk: string,
+    shared: IndexedEvent[],
+    whole: boolean,
+    range: Span | undefined,
+  ): Promise<IndexedEvent[]> {
+    if (!range) return shared;
+    // a whole partition cut at its limit may miss the older part of a window: read that window
+    if (whole && shared.length >= MAX_KEY_HISTORY) return this.readHistory(pk, range);
+    return shared.filter((e) => within(e, range));
+  }
+
+  /** A history partition, newest first, bounded: within `range`, or whole. */
+  private async readHistory(pk: string, range: Span | undefined): Promise<IndexedEvent[]> {
+    const read = range ? { sinceMs: range.from, untilMs: range.to } : {};
+    const items = await this.store.readPartition(pk, { consistent: true, limit: MAX_KEY_HISTORY, ...read });
+    return items.map(itemToEvent);
   }
 
   /** A stateful hit on one of this file's pushes, or on another file's (read back in full). */
@@ -202,12 +221,54 @@ export class Detector {
   }
 }
 
+interface Span {
+  from: number;
+  to: number;
+}
+
+/** One stateful rule's use of a history partition: the file's events there, its window, what it reads. */
+interface HistoryUse {
+  readonly rule: Rule<RuleId>;
+  readonly span: Span;
+  readonly windowMs: number;
+  /** Twice the window either side of `span`; undefined: the whole partition. */
+  readonly range: Span | undefined;
+}
+
+/** Every history partition the file's events are in, with each stateful rule's use of it. */
+function historyReads(pushes: readonly Push[], detection: DetectionSettings): Map<string, HistoryUse[]> {
+  const out = new Map<string, HistoryUse[]>();
+  for (const rule of STATEFUL_RULES) {
+    const windowMs = (rule.history?.windowMinutes?.(detection) ?? 0) * 60_000;
+    for (const [pk, span] of partitionsOf(rule, pushes)) {
+      const range = windowMs > 0 ? { from: span.from - 2 * windowMs, to: span.to + 2 * windowMs } : undefined;
+      out.set(pk, [...(out.get(pk) ?? []), { rule, span, windowMs, range }]);
+    }
+  }
+  return out;
+}
+
+/** The smallest span holding every use's range. */
+function spanOf(uses: readonly HistoryUse[]): Span {
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const { range } of uses) {
+    if (!range) continue;
+    from = Math.min(from, range.from);
+    to = Math.max(to, range.to);
+  }
+  return { from, to };
+}
+
+/** An event's time is within a range (as the store's ranged read keeps it). */
+function within(event: IndexedEvent, range: Span): boolean {
+  const t = parseTime(event.eventTime);
+  return t !== undefined && t >= range.from && t <= range.to;
+}
+
 /** The history partitions of a stateful rule the file's events are in, with their time span. */
-function partitionsOf(
-  rule: Rule<RuleId>,
-  pushes: readonly Push[],
-): Map<string, { from: number; to: number }> {
-  const out = new Map<string, { from: number; to: number }>();
+function partitionsOf(rule: Rule<RuleId>, pushes: readonly Push[]): Map<string, Span> {
+  const out = new Map<string, Span>();
   for (const p of pushes) {
     for (const pk of historyPartitions(rule, p.event)) {
       const span = out.get(pk);

@@ -3,7 +3,7 @@ import { keys } from '../../lambda/core/items';
 import { processLogFile } from '../../lambda/core/pipeline';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { RecordingMetrics } from '../helpers/metrics';
-import { assumedRole, chunks, ec2Call, iamUser, logFile, type Rec } from '../helpers/records';
+import { assumedRole, chunks, ec2Call, iamUser, keyPush, logFile, type Rec } from '../helpers/records';
 import { MemoryStore } from '../helpers/writer';
 
 /**
@@ -192,5 +192,23 @@ describe('a flood of denied calls the rules judge, beyond the file item budget',
     const kinds = new Set([...store.items.values()].map((i) => i.kind));
     expect([...kinds].sort()).toEqual(['event', 'finding', 'history']);
     expect(stats.findingsByRule['ec2-password-data']).toBe(30);
+  });
+});
+
+describe('history reads', () => {
+  it('read a partition several rules judge (an SSH key) once per file', async () => {
+    const store = new MemoryStore();
+    const reads: string[] = [];
+    const read = store.readPartition.bind(store);
+    store.readPartition = (pk, options) => {
+      reads.push(pk);
+      return read(pk, options);
+    };
+    const pushes = INSTANCES.map((instanceId, i) =>
+      keyPush({ eventTime: at(i) }, { instanceId, instanceOSUser: 'ec2-user' }),
+    );
+    await ingest(store, pushes);
+    // ssh-key-multi-instance (windowed) and ssh-key-multi-principal (whole) share the key's partition
+    expect(reads.filter((pk) => pk.startsWith('KEY#'))).toHaveLength(1);
   });
 });
