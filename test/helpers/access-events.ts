@@ -1,7 +1,7 @@
-import { accessPartitions, canonicalAddress } from '../../lambda/core/access/partitions';
 import type { IndexedEvent } from '../../lambda/core/event';
 import type { Principal } from '../../lambda/core/identity';
-import { buildItems, type TableItem } from '../../lambda/core/items';
+import { canonicalAddress } from '../../lambda/core/ip';
+import { buildItems, keys, type TableItem } from '../../lambda/core/items';
 import { parseTime } from '../../lambda/core/time';
 
 /**
@@ -123,12 +123,11 @@ export function accessItems(event: IndexedEvent): TableItem[] {
   const template = items[1];
   if (!template) throw new Error(`event ${event.eventID} has no index item to copy`);
   const wanted = new Map<string, string>();
-  if (event.sessionId) wanted.set(accessPartitions.session(event.sessionId), 'session');
+  if (event.sessionId) wanted.set(keys.session(event.sessionId), 'session');
   const addresses = [event.access?.privateIpAddress, ...(event.privateAddresses ?? []).map(([, a]) => a)];
-  for (const a of addresses) if (a) wanted.set(accessPartitions.privateIp(a), 'privateip');
-  if (event.actorInstanceId) wanted.set(accessPartitions.actor(event.actorInstanceId), 'actor');
-  if (canonicalAddress(event.sourceIPAddress))
-    wanted.set(accessPartitions.ip(event.sourceIPAddress as string), 'ip');
+  for (const a of addresses) if (a) wanted.set(keys.privateIp(a), 'privateip');
+  if (event.actorInstanceId) wanted.set(keys.actor(event.actorInstanceId), 'actor');
+  if (canonicalAddress(event.sourceIPAddress)) wanted.set(keys.ip(event.sourceIPAddress as string), 'ip');
   const have = new Set(items.map((i) => i.pk));
   for (const [pk, kind] of wanted) {
     if (!have.has(pk)) items.push({ ...template, pk, kind: kind as TableItem['kind'] });

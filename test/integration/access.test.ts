@@ -1,6 +1,6 @@
-import { accessPartitions } from '../../lambda/core/access/partitions';
 import { readAccessPaths } from '../../lambda/core/access/read';
 import type { IndexedEvent } from '../../lambda/core/event';
+import { keys } from '../../lambda/core/items';
 import { formatTime } from '../../lambda/core/time';
 import {
   accessEvent,
@@ -235,7 +235,7 @@ describe('access reads on dynalite', () => {
     // 1,200 newer calls of the instance from the same address: more than one page of its IP# partition
     const chatter = Array.from({ length: 1200 }, (_, i) =>
       instanceCall(formatTime(Date.parse('2024-05-03T00:00:00Z') + i * 1000), ip, {}, busy),
-    ).flatMap((e) => accessItems(e).filter((item) => item.pk === accessPartitions.ip(ip)));
+    ).flatMap((e) => accessItems(e).filter((item) => item.pk === keys.ip(ip)));
     await store.write([...accessItems(human), ...accessItems(call), ...chatter]);
     const report = await readAccessPaths(store, busy, { nowMs: Date.now() });
     expect(report.paths.map((p) => [p.eventID, p.method, p.detail])).toEqual([

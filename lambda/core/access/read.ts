@@ -1,5 +1,6 @@
 import type { IndexedEvent } from '../event';
 import type { Principal } from '../identity';
+import { canonicalAddress } from '../ip';
 import { itemToEvent, keys } from '../items';
 import { mapLimit } from '../pool';
 import { parseTime } from '../time';
@@ -9,7 +10,6 @@ import {
   madeByInstance,
   sourceAddresses,
 } from './credentials-elsewhere';
-import { accessPartitions, canonicalAddress } from './partitions';
 import { type AccessPath, assembleAccessPaths, type TimeBounds } from './paths';
 import {
   ADDRESS_EVENTS,
@@ -146,7 +146,7 @@ async function readSessions(
   const list = capped(ctx, [...ids], ACCESS_READS.sessions, 'SSM sessions');
   // whole sessions, whatever the time range: a session started before --until may end after it
   const found = await mapLimit(list, ACCESS_READS.concurrency, (id) =>
-    events(ctx, accessPartitions.session(id), ACCESS_READS.otherPartitionItems, {}),
+    events(ctx, keys.session(id), ACCESS_READS.otherPartitionItems, {}),
   );
   return new Map(list.map((id, i) => [id, found[i] ?? []]));
 }
@@ -195,7 +195,7 @@ async function addressPartition(
   address: string,
   holders: Holders,
 ): Promise<{ grants: AddressGrant[]; tunnels: IndexedEvent[] }> {
-  const items = await events(ctx, accessPartitions.privateIp(address), ACCESS_READS.otherPartitionItems);
+  const items = await events(ctx, keys.privateIp(address), ACCESS_READS.otherPartitionItems);
   const tunnels = items.filter(
     (e) => isTunnel(e) && canonicalAddress(e.access?.privateIpAddress) === address,
   );
@@ -205,7 +205,7 @@ async function addressPartition(
 /** The calls made with the instance's credentials from somewhere it is not. */
 async function readCredentials(ctx: Ctx): Promise<{ event: IndexedEvent; reason: ElsewhereReason }[]> {
   const from = minus(ctx.options.sinceMs, ACCESS_READS.credentialsLookbackMs);
-  const calls = await events(ctx, accessPartitions.actor(ctx.instanceId), ACCESS_READS.partitionItems, {
+  const calls = await events(ctx, keys.actor(ctx.instanceId), ACCESS_READS.partitionItems, {
     ...(from !== undefined ? { sinceMs: from } : {}),
     ...(ctx.options.untilMs !== undefined ? { untilMs: ctx.options.untilMs } : {}),
   });
@@ -225,7 +225,7 @@ async function readCredentials(ctx: Ctx): Promise<{ event: IndexedEvent; reason:
  * one: read page by page, newest first, until one is found (the instance's own calls can fill it).
  */
 async function otherPrincipalAt(ctx: Ctx, ip: string): Promise<Principal | undefined> {
-  const pk = accessPartitions.ip(ip);
+  const pk = keys.ip(ip);
   let startKey: Record<string, unknown> | undefined;
   let read = 0;
   do {

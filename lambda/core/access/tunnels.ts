@@ -1,6 +1,6 @@
 import type { IndexedEvent } from '../event';
+import { canonicalAddress } from '../ip';
 import { parseTime } from '../time';
-import { canonicalAddress } from './partitions';
 
 /**
  * Matching EC2 Instance Connect Endpoint tunnels (`OpenTunnel`) to an instance. A tunnel's record names
