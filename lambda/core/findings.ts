@@ -67,16 +67,15 @@ export const FINDING_ATTRIBUTE = 'findings';
 
 export function findingOf(event: IndexedEvent, hit: Hit, rules?: readonly Rule[]): Finding {
   const rule = ruleById(hit.rule, rules);
+  // the instance named, or the one whose own credentials made the call
+  const instanceId = event.instanceIds[0] ?? event.actorInstanceId;
   return {
     rule: hit.rule,
     ...(rule ? { severity: rule.severity, attack: rule.attack } : {}),
     eventID: event.eventID,
     eventTime: event.eventTime,
     eventName: event.eventName,
-    // the instance named, or the one whose own credentials made the call
-    ...((event.instanceIds[0] ?? event.actorInstanceId)
-      ? { instanceId: event.instanceIds[0] ?? event.actorInstanceId }
-      : {}),
+    ...(instanceId ? { instanceId } : {}),
     ...(event.instanceIds.length > 1
       ? { instanceIds: event.instanceIds.slice(0, LIMITS.idsPerIndexItem) }
       : {}),

@@ -259,6 +259,19 @@ interface Measured {
   grep: ReturnType<typeof grepPeer>;
 }
 
+/** A peer that could not be measured here (not installed, failed): said, and counted as not passing. */
+function unavailablePeer(peer: string, why: string, details: Record<string, unknown>): void {
+  report({
+    id: 'P7',
+    name: `${peer} peer: ${why}`,
+    value: Number.NaN,
+    unit: '',
+    target: 'measured',
+    pass: false,
+    details,
+  });
+}
+
 function reportAll(m: Measured): void {
   const mb = m.files.bytes / MB;
   const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -328,15 +341,7 @@ function reportAll(m: Measured): void {
   });
   const twAnswerMs = m.ingest.ms + sum(cliMs);
   if (typeof m.duck === 'string') {
-    report({
-      id: 'P7',
-      name: `DuckDB peer: ${m.duck}`,
-      value: Number.NaN,
-      unit: '',
-      target: 'measured',
-      pass: false,
-      details,
-    });
+    unavailablePeer('DuckDB', m.duck, details);
   } else {
     const vsLoad = m.ingest.ms / m.duck.loadMs;
     report({
@@ -370,15 +375,7 @@ function reportAll(m: Measured): void {
     });
   }
   if (typeof m.grep === 'string') {
-    report({
-      id: 'P7',
-      name: `grep peer: ${m.grep}`,
-      value: Number.NaN,
-      unit: '',
-      target: 'measured',
-      pass: false,
-      details,
-    });
+    unavailablePeer('grep', m.grep, details);
   } else {
     const perQuestion = median(cliMs) / median(m.grep.queryMs);
     report({
