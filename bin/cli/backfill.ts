@@ -25,7 +25,7 @@ import {
   type ObjectLister,
 } from '../../lambda/core/s3-layout';
 import type { Settings } from '../../lambda/core/settings';
-import type { EventStore } from '../../lambda/store/event-store';
+import type { TrailStore } from '../../lambda/core/store-port';
 
 /**
  * `trailwatch backfill`: the log files of a bucket, found by walking the CloudTrail key layout
@@ -48,7 +48,7 @@ export interface BackfillOptions {
   readonly concurrency: number;
   readonly lister: ObjectLister;
   /** The store: items go there (local processing), and file markers are read from it. */
-  readonly store?: EventStore;
+  readonly store?: TrailStore;
   /** Local processing reads objects with this. */
   readonly reader?: ObjectReader;
   /** `--queue`: announce the files to the ingest queue instead of processing them here. */
@@ -183,7 +183,7 @@ class BackfillRun {
     const { bucket, settings, store, reader } = this.options;
     const file = s3LogFile(reader as ObjectReader, { bucket, ...object }, settings);
     const { stats, error } = await processObject(file, {
-      store: store as EventStore,
+      store: store as TrailStore,
       settings,
       seen: this.seen,
       now: this.now,
@@ -230,7 +230,7 @@ class DoneFiles {
   private readonly folders = new Map<string, Promise<Map<string, number | undefined>>>();
 
   constructor(
-    private readonly store: EventStore,
+    private readonly store: TrailStore,
     private readonly bucket: string,
     private readonly settings: Settings,
   ) {}

@@ -19,7 +19,7 @@ export interface FindingsRead {
   readonly keep?: (line: FindingLine) => boolean;
 }
 
-/** One page of a partition, newest first (`EventStore.queryPage`). */
+/** One page of a partition, newest first (`TrailStore.queryPage`). */
 export type PageReader = (pk: string, options: QueryOptions) => Promise<QueryPage>;
 
 /** Items read per page when a filter may drop many (DynamoDB stops at 1 MB anyway). */

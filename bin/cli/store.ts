@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import dynalite from 'dynalite';
 import { StoreUnavailableError, UsageError } from '../../lambda/core/errors';
+import type { TrailStore } from '../../lambda/core/store-port';
 import { LOCAL_TABLE_NAME } from '../../lambda/core/table-schema';
 import { createDocumentClient, EventStore } from '../../lambda/store/event-store';
 import { fixDynaliteIterators } from './dynalite-fix';
@@ -21,7 +22,7 @@ export interface StoreSelection {
 }
 
 export interface OpenedStore {
-  readonly store: EventStore;
+  readonly store: TrailStore;
   /** What the user should read as the store's name in messages. */
   readonly description: string;
   readonly local: boolean;

@@ -184,7 +184,7 @@ export interface FindingStore {
    * Items of a partition, newest first, at most `limit`, strongly consistent when asked; only the
    * index items between `sinceMs` and `untilMs` (by their sort key's time) when either is given.
    */
-  readPartition(pk: string, options: PartitionRead): Promise<Record<string, unknown>[]>;
+  readPartition(pk: string, options?: PartitionRead): Promise<Record<string, unknown>[]>;
 }
 
 /**

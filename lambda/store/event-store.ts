@@ -1,9 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PartitionRead } from '../core/findings';
 import type { TableItem } from '../core/items';
-import type { IndexStore } from '../core/pipeline';
 import { Pool } from '../core/pool';
 import { type Backoff, sleep } from '../core/retry';
+import type { TrailStore } from '../core/store-port';
 import { writeItems } from './batch-writes';
 import {
   addToStringSet,
@@ -47,7 +47,7 @@ export interface EventStoreOptions {
   readonly random?: () => number;
 }
 
-export class EventStore implements IndexStore {
+export class EventStore implements TrailStore {
   readonly tableName: string;
   readonly client: DynamoDBDocumentClient;
   readonly metrics: WriteMetrics = { requests: 0, retriedItems: 0, throttles: 0 };

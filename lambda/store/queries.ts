@@ -3,33 +3,13 @@ import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isConflictItem } from '../core/conflicts';
 import { StoreUnavailableError } from '../core/errors';
 import { EVENT_SK, keys, sortKeyRange } from '../core/items';
+import type { QueryOptions, QueryPage } from '../core/store-port';
 import { TABLE_SCHEMA } from '../core/table-schema';
 import { describe, type StoreContext, send } from './requests';
 
+export type { QueryOptions, QueryPage } from '../core/store-port';
+
 /** Reads: `Query` only (no Scan anywhere), newest first, items past their TTL filtered out. */
-
-export interface QueryOptions {
-  readonly sinceMs?: number;
-  readonly untilMs?: number;
-  /** Maximum items to return. */
-  readonly limit?: number;
-  /** @default true */
-  readonly newestFirst?: boolean;
-  /** Continue after this key (from a previous page). */
-  readonly startKey?: Record<string, unknown>;
-  /** Time for filtering out items past their TTL that DynamoDB has not deleted yet. @default Date.now() */
-  readonly nowMs?: number;
-  /** Read the whole partition, whatever its sort keys (event items); the time range is ignored. */
-  readonly wholePartition?: boolean;
-  /** Strongly consistent read. @default false */
-  readonly consistent?: boolean;
-}
-
-export interface QueryPage {
-  readonly items: Record<string, unknown>[];
-  /** Set when more items may follow. */
-  readonly nextKey?: Record<string, unknown>;
-}
 
 /** Conflict items `getEventWithConflicts` reads. */
 const MAX_CONFLICTS_READ = 100;

@@ -2,6 +2,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreWriteError } from '../core/errors';
 import { type Backoff, retry } from '../core/retry';
+import type { WriteMetrics } from '../core/store-port';
 
 /**
  * What every request of the store shares: the client, the table, the retry policy and the request
@@ -17,12 +18,7 @@ import { type Backoff, retry } from '../core/retry';
  * under the store's `UnprocessedItems` retries would multiply the attempts (10 × 10).
  */
 
-/** Requests sent, items left unprocessed by a batch, requests failed with a retryable error. */
-export interface WriteMetrics {
-  requests: number;
-  retriedItems: number;
-  throttles: number;
-}
+export type { WriteMetrics } from '../core/store-port';
 
 export interface StoreContext {
   readonly tableName: string;

@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { abstractLevelsOfDynalite } from '../../bin/cli/dynalite-fix';
 import { openEmbeddedStore } from '../../bin/cli/store';
 import type { TableItem } from '../../lambda/core/items';
-import type { EventStore } from '../../lambda/store/event-store';
+import type { TrailStore } from '../../lambda/core/store-port';
 import { startDynalite, storeAt } from '../helpers/dynalite';
 
 /**
@@ -65,14 +65,14 @@ function partitionItems(p: number): TableItem[] {
 }
 
 /** `count` queries over 10 partitions: every other one with Limit 3 (the read stops early). */
-async function runQueries(store: EventStore, from: number, count: number): Promise<void> {
+async function runQueries(store: TrailStore, from: number, count: number): Promise<void> {
   for (let i = from; i < from + count; i++) {
     const page = await store.queryPage(`INSTANCE#i-0000000000000000${i % 10}`, i % 2 ? { limit: 3 } : {});
     expect(page.items).toHaveLength(i % 2 ? 3 : 20);
   }
 }
 
-async function fill(store: EventStore): Promise<void> {
+async function fill(store: TrailStore): Promise<void> {
   await store.write(Array.from({ length: 10 }, (_, p) => partitionItems(p)).flat());
 }
 

@@ -8,8 +8,8 @@ import { findRecord } from '../../../lambda/core/find-record';
 import { type FindingLine, itemToFinding } from '../../../lambda/core/findings';
 import { itemToEvent, keys } from '../../../lambda/core/items';
 import type { JsonObject } from '../../../lambda/core/json';
+import type { TrailStore } from '../../../lambda/core/store-port';
 import { parseTime } from '../../../lambda/core/time';
-import type { EventStore } from '../../../lambda/store/event-store';
 import type { CliCommand } from '../command';
 import { EXIT, type Io } from '../io';
 import { addStoreOptions, type StoreFlags, withStore } from '../options';
@@ -74,7 +74,7 @@ async function loadRecord(
  * without detail.
  */
 async function readEventFindings(
-  store: EventStore,
+  store: TrailStore,
   event: IndexedEvent,
   nowMs: number,
 ): Promise<FindingLine[]> {
