@@ -43,6 +43,14 @@ export interface WriteMetrics {
   throttles: number;
 }
 
+/** Strings to add to a string-set attribute of an existing item (a missing item stays missing). */
+export interface StringSetAddition {
+  readonly pk: string;
+  readonly sk: string;
+  readonly attribute: string;
+  readonly values: readonly string[];
+}
+
 export interface TrailStore extends IndexStore {
   /** Request counters (for summaries and the benchmark). */
   readonly metrics: WriteMetrics;
@@ -58,6 +66,11 @@ export interface TrailStore extends IndexStore {
     conflicts: Record<string, unknown>[];
     moreConflicts: boolean;
   }>;
+  /**
+   * Several `addToStringSet`s at once (a finding's rule on an event's items), in as few requests as
+   * the backend allows; each addition is atomic on its item, the set of them is not a transaction.
+   */
+  addToStringSets(additions: readonly StringSetAddition[]): Promise<void>;
   /** Creates the table (or its local equivalent) when missing; true when it was created. */
   createTableIfMissing(): Promise<boolean>;
 }

@@ -3,7 +3,7 @@ import type { PartitionRead } from '../core/findings';
 import type { TableItem } from '../core/items';
 import { Pool } from '../core/pool';
 import { type Backoff, sleep } from '../core/retry';
-import type { TrailStore } from '../core/store-port';
+import type { StringSetAddition, TrailStore } from '../core/store-port';
 import { writeItems } from './batch-writes';
 import {
   addToStringSet,
@@ -91,6 +91,10 @@ export class EventStore implements TrailStore {
 
   addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void> {
     return addToStringSet(this.ctx, { pk, sk }, attribute, values);
+  }
+
+  async addToStringSets(additions: readonly StringSetAddition[]): Promise<void> {
+    await Promise.all(additions.map((a) => this.addToStringSet(a.pk, a.sk, a.attribute, a.values)));
   }
 
   async readPartition(pk: string, options: PartitionRead = {}): Promise<Record<string, unknown>[]> {
