@@ -1,7 +1,7 @@
 import type { IndexedEvent } from './event';
 import type { FindingStore } from './findings';
 import { principalName } from './identity';
-import { EVENT_FIELD_ORDER, keys, RECORD_HASH_ATTRIBUTE, type TableItem } from './items';
+import { EVENT_FIELD_ORDER, findingList, keys, RECORD_HASH_ATTRIBUTE, type TableItem } from './items';
 import { bound, boundOpt, LIMITS } from './limits';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -59,8 +59,15 @@ export interface EventItemWriter {
 export type EventWrite =
   /** Newly written. */
   | { readonly kind: 'created' }
-  /** The same record was written before (a redelivery, a duplicate, a retried write): index items follow. */
-  | { readonly kind: 'identical'; readonly expiresAt: number | undefined }
+  /**
+   * The same record was written before (a redelivery, a duplicate, a retried write): index items
+   * follow. `findings`: the rules its event item lists.
+   */
+  | {
+      readonly kind: 'identical';
+      readonly expiresAt: number | undefined;
+      readonly findings: readonly string[];
+    }
   /** Another record holds the eventID: nothing of this one is written. */
   | { readonly kind: 'conflict'; readonly conflict: EventConflict; readonly recorded: boolean };
 
@@ -168,7 +175,11 @@ export async function writeEventItem(
   const { existing } = outcome;
   if (sameRecord(existing, eventItem)) {
     const ttl = existing[TABLE_SCHEMA.timeToLiveAttribute];
-    return { kind: 'identical', expiresAt: typeof ttl === 'number' ? ttl : undefined };
+    return {
+      kind: 'identical',
+      expiresAt: typeof ttl === 'number' ? ttl : undefined,
+      findings: findingList(existing.findings),
+    };
   }
   const item = conflictItem(
     event,

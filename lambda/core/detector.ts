@@ -3,32 +3,35 @@ import type { Push } from './classify';
 import { writeEventItem } from './conflicts';
 import type { IndexedEvent } from './event';
 import { countConflict, type FileStats } from './file-stats';
-import { recordFinding } from './findings';
+import { recordFindings } from './findings';
+import { readRanges, type Span, type WindowUse, windowHits, windowUses } from './history-windows';
 import { buildItems, EVENT_SK, itemToEvent, keys, type TableItem } from './items';
 import type { MetricsSink } from './metrics';
 import type { IndexStore } from './pipeline';
 import { mapLimit } from './pool';
-import type { DetectionSettings } from './rules';
-import {
-  type Hit,
-  historyPartitions,
-  isKeyPush,
-  type Rule,
-  type RuleId,
-  STATEFUL_RULES,
-  statefulHitsOf,
-} from './rules';
+import { type Hit, isKeyPush, type RuleId } from './rules';
 import type { Settings } from './settings';
+import {
+  judgeSummary,
+  needsEvents,
+  readSummary,
+  type SummaryRead,
+  summariesOf,
+  summaryItems,
+} from './summaries';
 import { parseTime } from './time';
 import { checkCanContinue, type TimeBudget } from './time-budget';
 
 /**
- * The SSH key rules phase of a file. Once everything else of the file is stored, the pushes are
- * written the same way (event items conditionally, then their index items, the key-index items
- * last), every known push of each key is read back (strongly consistent) and the rules run.
- * Writing before reading makes the stateful rules independent of arrival order: of two files
- * delivered at once, at least the one that reads last sees both. A file full of pushes is handled
- * in slices, so memory stays bounded.
+ * The rules phase of a file. Once everything else of the file is stored, the events some rule
+ * applies to (SSH key pushes, password reads, …) are written the same way (event items
+ * conditionally, then their index items, the history and summary items last), then the stateful
+ * rules read back what they need, strongly consistent: a windowed rule twice its window around the
+ * file's events (history-windows.ts), a summary rule its summary items (summaries.ts), never a whole
+ * history. Writing before reading makes the verdicts independent of arrival order: of two files
+ * delivered at once, at least the one that reads last sees both. A file full of such events is
+ * handled in slices, so memory stays bounded. Each event's findings are recorded together
+ * (findings.ts), several events at once.
  */
 
 /** Items of the partitions the stateful rules read: an SSH key's, a rule's own history. */
@@ -38,7 +41,12 @@ function isHistoryItem(item: TableItem): boolean {
 
 /** SSH key pushes handled at once (their items written, then the rules run). */
 const PUSH_SLICE = 500;
-/** Newest pushes of one key read for the stateful rules. */
+/** History and summary partitions read at once. */
+const HISTORY_READS = 8;
+/**
+ * Items one read of a history partition returns at most (newest first): a window range, or a whole
+ * index partition when a summary is seeded or its verdict turns (summaries.ts).
+ */
 export const MAX_KEY_HISTORY = 10_000;
 
 export interface DetectorOptions {
@@ -57,6 +65,24 @@ export interface DetectorOptions {
    */
   readonly failedCallBudget?: FailedCallBudget;
   readonly budget?: TimeBudget;
+}
+
+/** An event of this file as written: what its items list, which index items it has. */
+interface Written {
+  readonly push: Push;
+  /** The rules its event item lists: the stateless hits when created here, the stored item's when identical. */
+  readonly eventItemFindings: readonly string[];
+  /** The partitions of the index items written for it. */
+  readonly indexPartitions: readonly string[];
+}
+
+/** An event's hits found by this file's rules phase. */
+interface Found {
+  readonly event: IndexedEvent;
+  readonly timeMs: number;
+  /** Set for the file's own events. */
+  readonly own?: Written;
+  readonly hits: Map<RuleId, Hit>;
 }
 
 export class Detector {
@@ -92,12 +118,12 @@ export class Detector {
 
   /**
    * The event items first, conditionally: a push whose eventID holds another record is a conflict,
-   * and is neither indexed nor judged. Then the index items, the key-index items last: a push
-   * visible in its key's partition has all its other items.
+   * and is neither indexed nor judged. Then the index items, the history and summary items last: a
+   * push visible in a rule's history has all its other items.
    */
-  private async writePushes(all: Push[]): Promise<Push[]> {
+  private async writePushes(all: Push[]): Promise<Written[]> {
     const { stats, metrics, now, expiresAt, budget, source } = this.options;
-    const written = await mapLimit(all, this.options.maxPendingEventWrites, async (p) => {
+    const results = await mapLimit(all, this.options.maxPendingEventWrites, async (p) => {
       // stop between conditional writes when time runs low
       checkCanContinue(budget, source);
       const [eventItem, ...indexItems] = buildItems(p.event, p.timeMs, {
@@ -106,25 +132,27 @@ export class Detector {
       }) as [TableItem, ...TableItem[]];
       return { p, indexItems, write: await writeEventItem(this.store, eventItem, p.event, now(), expiresAt) };
     });
-    const pushes: Push[] = [];
+    const written: Written[] = [];
     const items: TableItem[] = [];
-    for (const { p, indexItems, write } of written) {
+    for (const { p, indexItems, write } of results) {
       if (write.kind === 'conflict') {
         countConflict(stats, metrics, p.index, write);
         continue;
       }
-      pushes.push(p);
       stats.indexed++;
       if (write.kind === 'created') stats.items++;
       const kept = this.withinBudget(p.event, indexItems);
       items.push(...(write.kind === 'identical' ? withTtl(kept, write.expiresAt) : kept));
+      const eventItemFindings = write.kind === 'identical' ? write.findings : p.event.findings;
+      written.push({ push: p, eventItemFindings, indexPartitions: kept.map((i) => i.pk) });
     }
+    const events = written.map((w) => w.push.event);
     // the history items last: an event visible in a rule's history has all its other items
     await this.store.write(items.filter((i) => !isHistoryItem(i)));
-    await this.store.write(items.filter(isHistoryItem));
+    await this.store.write([...items.filter(isHistoryItem), ...summaryItems(events, expiresAt)]);
     stats.items += items.length;
-    stats.sshKeyPushes += pushes.filter((p) => isKeyPush(p.event)).length;
-    return pushes;
+    stats.sshKeyPushes += events.filter(isKeyPush).length;
+    return written;
   }
 
   /** The index items a failed call keeps: all within the file's budget, its history items beyond. */
@@ -136,81 +164,130 @@ export class Detector {
   }
 
   /**
-   * The stateless hits of the file's events, then each stateful rule on each of its history partitions
-   * the file's events are in: read back (strongly consistent) twice its window either side of them,
-   * judged on the events whose whole window was read. A partition several rules read (an SSH key's) is
-   * read once for all of them.
+   * The hits of the file's events: stateless (found while reading), windowed (each history partition
+   * read around the file's events there) and summary rules (their summaries read; an index partition's
+   * events read only when a summary needs them, and then shared with the windowed rules). Then every
+   * event's findings are recorded, and last the summaries' verdict items.
    */
-  private async judge(pushes: readonly Push[]): Promise<void> {
-    for (const p of pushes) for (const hit of p.hits) await this.record(p.event, p.timeMs, hit);
-    const own = new Map(pushes.map((p) => [p.event.eventID, p]));
+  private async judge(written: readonly Written[]): Promise<void> {
     const detection = this.options.settings.detection;
-    for (const [pk, uses] of historyReads(pushes, detection)) {
-      const whole = uses.some((u) => u.range === undefined);
-      const shared = await this.readHistory(pk, whole ? undefined : spanOf(uses));
-      for (const { rule, span, windowMs, range } of uses) {
-        const history = await this.historyFor(pk, shared, whole, range);
-        const byId = new Map(history.map((e) => [e.eventID, e]));
-        for (const [eventID, hit] of statefulHitsOf(rule, history, detection)) {
-          const known = byId.get(eventID);
-          const t = parseTime(known?.eventTime);
-          // an event near the edge of what was read may miss part of its window: judged by its own file
-          if (windowMs > 0 && (t === undefined || t < span.from - windowMs || t > span.to + windowMs))
-            continue;
-          await this.recordStateful(own.get(eventID), known, eventID, hit);
-        }
-      }
+    const found = new Map<string, Found>();
+    for (const w of written)
+      found.set(w.push.event.eventID, {
+        event: w.push.event,
+        timeMs: w.push.timeMs,
+        own: w,
+        hits: new Map(w.push.hits.map((h) => [h.rule, h])),
+      });
+    const summaries = await mapLimit(summariesOf(written.map((w) => w.push.event)), HISTORY_READS, (s) =>
+      readSummary(this.store, s.rule, s.partition, s.own, detection),
+    );
+    const uses = windowUses(
+      written.map((w) => w.push),
+      detection,
+    );
+    const whole = new Map<string, IndexedEvent[] | undefined>();
+    for (const s of summaries) if (needsEvents(s, detection)) whole.set(s.partition, undefined);
+    const partitions = [...new Set([...uses.keys(), ...whole.keys()])];
+    const read = await mapLimit(partitions, HISTORY_READS, async (pk) => {
+      const events = whole.has(pk) ? await this.readHistory(pk) : undefined;
+      const windowed = uses.get(pk);
+      return { pk, events, hits: windowed ? await this.windowed(pk, windowed, events) : [] };
+    });
+    // in partition order, whatever order the reads ended in: the first hit of a rule on an event is kept
+    for (const { pk, events, hits } of read) {
+      if (events) whole.set(pk, events);
+      for (const h of hits) addHit(found, h.event, h.hit);
     }
+    const verdicts = await this.summarise(summaries, whole, found);
+    const hit = [...found.values()].filter((f) => f.hits.size > 0);
+    await mapLimit(hit, this.options.maxPendingEventWrites, (f) => this.record(f));
+    // a verdict item says the earlier events have the finding: written once they do
+    if (verdicts.length > 0) await this.store.write(verdicts);
   }
 
-  /** One rule's history out of the partition's shared read (`whole`, or the span of every range). */
-  private async historyFor(
+  /** The windowed rules' hits on a partition: from its whole read when there is one, else its ranges. */
+  private async windowed(
     pk: string,
-    shared: IndexedEvent[],
-    whole: boolean,
-    range: Span | undefined,
-  ): Promise<IndexedEvent[]> {
-    if (!range) return shared;
-    // a whole partition cut at its limit may miss the older part of a window: read that window
-    if (whole && shared.length >= MAX_KEY_HISTORY) return this.readHistory(pk, range);
-    return shared.filter((e) => within(e, range));
+    uses: readonly WindowUse[],
+    whole: readonly IndexedEvent[] | undefined,
+  ): Promise<{ event: IndexedEvent; hit: Hit }[]> {
+    const detection = this.options.settings.detection;
+    // a whole partition cut at its limit may miss the older part of a window: read the ranges then
+    const events =
+      whole && whole.length < MAX_KEY_HISTORY
+        ? whole
+        : (await Promise.all(readRanges(uses).map((r) => this.readHistory(pk, r)))).flat();
+    return uses.flatMap((use) => windowHits(use, events, detection));
+  }
+
+  /** The summary rules' hits (added to `found`) and the verdict items to write after them. */
+  private async summarise(
+    summaries: readonly SummaryRead[],
+    whole: ReadonlyMap<string, IndexedEvent[] | undefined>,
+    found: Map<string, Found>,
+  ): Promise<TableItem[]> {
+    const verdicts: TableItem[] = [];
+    for (const s of summaries) {
+      const judged = judgeSummary(
+        s,
+        this.options.settings.detection,
+        whole.get(s.partition),
+        this.options.expiresAt,
+      );
+      // the values of the events already there, before a verdict item may say the summary has them
+      if (judged.seed.length > 0) await this.store.write(judged.seed);
+      for (const event of s.own) {
+        const hit = judged.own.get(event.eventID);
+        if (hit) addHit(found, event, hit);
+      }
+      for (const { event, hit } of judged.others) addHit(found, event, hit);
+      if (judged.verdict) verdicts.push(judged.verdict);
+    }
+    return verdicts;
   }
 
   /** A history partition, newest first, bounded: within `range`, or whole. */
-  private async readHistory(pk: string, range: Span | undefined): Promise<IndexedEvent[]> {
+  private async readHistory(pk: string, range?: Span): Promise<IndexedEvent[]> {
     const read = range ? { sinceMs: range.from, untilMs: range.to } : {};
     const items = await this.store.readPartition(pk, { consistent: true, limit: MAX_KEY_HISTORY, ...read });
     return items.map(itemToEvent);
   }
 
-  /** A stateful hit on one of this file's pushes, or on another file's (read back in full). */
-  private async recordStateful(
-    mine: Push | undefined,
-    known: IndexedEvent | undefined,
-    eventID: string,
-    hit: Hit,
-  ): Promise<void> {
-    if (mine) {
-      await this.record(mine.event, mine.timeMs, hit);
-      return;
-    }
-    // another file's push: its items list the rule only once the finding is fully recorded
-    if (!known || known.findings.includes(hit.rule)) return;
-    const event = (await this.readEvent(eventID)) ?? known;
-    const timeMs = parseTime(event.eventTime);
-    if (timeMs !== undefined) await this.record(event, timeMs, hit);
-  }
-
-  private async record(event: IndexedEvent, timeMs: number, hit: Hit): Promise<void> {
+  /**
+   * Records an event's hits: on one of this file's events, with what its items already list; on
+   * another file's, read back in full (its items list a rule only once the finding is fully recorded).
+   */
+  private async record(f: Found): Promise<void> {
     const { stats, metrics, budget, source, expiresAt } = this.options;
-    // a finding is a few writes in a row: stop between findings when time runs low (a finding cut
+    // a finding is a few writes in a row: stop between events when time runs low (a finding cut
     // short is completed by the redelivery, its metric raised once)
     checkCanContinue(budget, source);
-    if (await recordFinding(this.store, event, timeMs, hit, expiresAt)) {
-      stats.findings++;
-      stats.findingsByRule[hit.rule] = (stats.findingsByRule[hit.rule] ?? 0) + 1;
-      metrics.finding(hit.rule);
+    const options = {
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      created: (hit: Hit) => {
+        stats.findings++;
+        stats.findingsByRule[hit.rule] = (stats.findingsByRule[hit.rule] ?? 0) + 1;
+        metrics.finding(hit.rule);
+      },
+    };
+    const hits = [...f.hits.values()];
+    if (f.own) {
+      const { push, eventItemFindings, indexPartitions } = f.own;
+      const listed = { eventItem: eventItemFindings, indexItems: push.event.findings };
+      await recordFindings(
+        this.store,
+        { event: push.event, timeMs: push.timeMs, hits, listed, indexPartitions },
+        options,
+      );
+      return;
     }
+    const stored = await this.readEvent(f.event.eventID);
+    const event = stored ?? f.event;
+    const timeMs = parseTime(event.eventTime);
+    if (timeMs === undefined) return;
+    const listed = stored ? { eventItem: stored.findings, indexItems: [] } : undefined;
+    await recordFindings(this.store, { event, timeMs, hits, ...(listed ? { listed } : {}) }, options);
   }
 
   /** The full summary of an event (all IDs, for its partitions), from its event item. */
@@ -221,62 +298,17 @@ export class Detector {
   }
 }
 
-interface Span {
-  from: number;
-  to: number;
-}
-
-/** One stateful rule's use of a history partition: the file's events there, its window, what it reads. */
-interface HistoryUse {
-  readonly rule: Rule<RuleId>;
-  readonly span: Span;
-  readonly windowMs: number;
-  /** Twice the window either side of `span`; undefined: the whole partition. */
-  readonly range: Span | undefined;
-}
-
-/** Every history partition the file's events are in, with each stateful rule's use of it. */
-function historyReads(pushes: readonly Push[], detection: DetectionSettings): Map<string, HistoryUse[]> {
-  const out = new Map<string, HistoryUse[]>();
-  for (const rule of STATEFUL_RULES) {
-    const windowMs = (rule.history?.windowMinutes?.(detection) ?? 0) * 60_000;
-    for (const [pk, span] of partitionsOf(rule, pushes)) {
-      const range = windowMs > 0 ? { from: span.from - 2 * windowMs, to: span.to + 2 * windowMs } : undefined;
-      out.set(pk, [...(out.get(pk) ?? []), { rule, span, windowMs, range }]);
-    }
+/**
+ * Adds a hit: to one of the file's events, or to another file's event (as its index item holds it)
+ * that does not list the rule yet; an event that lists it has it recorded in full.
+ */
+function addHit(found: Map<string, Found>, event: IndexedEvent, hit: Hit): void {
+  const known = found.get(event.eventID);
+  if (known) {
+    if (!known.hits.has(hit.rule)) known.hits.set(hit.rule, hit);
+    return;
   }
-  return out;
-}
-
-/** The smallest span holding every use's range. */
-function spanOf(uses: readonly HistoryUse[]): Span {
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
-  for (const { range } of uses) {
-    if (!range) continue;
-    from = Math.min(from, range.from);
-    to = Math.max(to, range.to);
-  }
-  return { from, to };
-}
-
-/** An event's time is within a range (as the store's ranged read keeps it). */
-function within(event: IndexedEvent, range: Span): boolean {
-  const t = parseTime(event.eventTime);
-  return t !== undefined && t >= range.from && t <= range.to;
-}
-
-/** The history partitions of a stateful rule the file's events are in, with their time span. */
-function partitionsOf(rule: Rule<RuleId>, pushes: readonly Push[]): Map<string, Span> {
-  const out = new Map<string, Span>();
-  for (const p of pushes) {
-    for (const pk of historyPartitions(rule, p.event)) {
-      const span = out.get(pk);
-      if (span) {
-        span.from = Math.min(span.from, p.timeMs);
-        span.to = Math.max(span.to, p.timeMs);
-      } else out.set(pk, { from: p.timeMs, to: p.timeMs });
-    }
-  }
-  return out;
+  if (event.findings.includes(hit.rule)) return;
+  const timeMs = parseTime(event.eventTime);
+  if (timeMs !== undefined) found.set(event.eventID, { event, timeMs, hits: new Map([[hit.rule, hit]]) });
 }

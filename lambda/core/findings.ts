@@ -4,6 +4,7 @@ import { EVENT_SK, indexPartitions, keys, type TableItem } from './items';
 import { LIMITS } from './limits';
 import { ruleById } from './rule-lookup';
 import { type Hit, type Rule, type RuleId, SEVERITIES, type Severity } from './rules';
+import type { StringSetAddition } from './store-port';
 import { TABLE_SCHEMA } from './table-schema';
 import { sortableTime } from './time';
 
@@ -181,22 +182,90 @@ export interface FindingStore {
   /** Adds strings to a string-set attribute of an existing item (a missing item is left missing). */
   addToStringSet(pk: string, sk: string, attribute: string, values: readonly string[]): Promise<void>;
   /**
+   * Several `addToStringSet`s at once (an event's findings on its items), in as few requests as the
+   * backend allows; each addition is atomic on its item, the set of them is not a transaction.
+   */
+  addToStringSets(additions: readonly StringSetAddition[]): Promise<void>;
+  /**
    * Items of a partition, newest first, at most `limit`, strongly consistent when asked; only the
    * index items between `sinceMs` and `untilMs` (by their sort key's time) when either is given.
    */
   readPartition(pk: string, options?: PartitionRead): Promise<Record<string, unknown>[]>;
 }
 
+/** An event's hits to record, and what its items already list. */
+export interface FindingsOf {
+  readonly event: IndexedEvent;
+  readonly timeMs: number;
+  readonly hits: readonly Hit[];
+  /**
+   * Rules the event's items list already, so not added again: on its event item, and on every one of
+   * its index items (the stateless rules' findings, written with the items). @default none
+   */
+  readonly listed?: { readonly eventItem: readonly string[]; readonly indexItems: readonly string[] };
+  /** The partitions of the index items the event has. @default all of `indexPartitions(event)` */
+  readonly indexPartitions?: readonly string[];
+}
+
+export interface RecordOptions {
+  readonly expiresAt?: number;
+  readonly rules?: readonly Rule[];
+  /** Called the moment a finding's marker is created (the metric), before its rule is added to the items. */
+  readonly created?: (hit: Hit) => void;
+}
+
 /**
- * Records a finding, at most once per (rule, event):
- * 1. the by-rule item, unless it exists (its detail is the evidence known when first recorded);
- * 2. the marker, conditionally: only the call that creates it returns true (and the caller emits
- *    the metric at once);
- * 3. the rule is added to the event's `findings` set on its event item and every index item (all at
- *    once).
- * Step 3 comes last, so an event whose items list the rule has had its marker written: a crash
- * between 2 and 3 is repaired by the next delivery (the marker exists, no second metric).
+ * Records an event's findings, each at most once per (rule, event):
+ * 1. for every hit at once, the by-rule item, unless it exists (its detail is the evidence known when
+ *    first recorded), and the marker, conditionally: only the call that creates it counts the finding
+ *    (`created`, and the hit is returned);
+ * 2. then, in one `addToStringSets`, the rules are added to the event's `findings` set on its event
+ *    item and every index item, except where the items list them already.
+ * Step 2 comes last, so an event whose items list a stateful rule has had its marker written: a crash
+ * between 1 and 2 is repaired by the next delivery (the marker exists, no second metric). A stateless
+ * rule is listed from the items' first write (its hits are known before): the file that writes them
+ * records the markers in the same run, and its redelivery completes them.
  */
+export async function recordFindings(
+  store: FindingStore,
+  of: FindingsOf,
+  options: RecordOptions = {},
+): Promise<Hit[]> {
+  const { event, timeMs } = of;
+  const created: Hit[] = [];
+  await Promise.all(
+    of.hits.map(async (hit) => {
+      const { marker, byRule } = findingItems(
+        findingOf(event, hit, options.rules),
+        timeMs,
+        options.expiresAt,
+      );
+      // first writer wins for both: a redelivery, which may know more of the history, does not
+      // rewrite the detail of a finding already recorded
+      const [, made] = await Promise.all([store.putItemIfAbsent(byRule), store.putItemIfAbsent(marker)]);
+      if (!made) return;
+      created.push(hit);
+      options.created?.(hit);
+    }),
+  );
+  const rules = [...new Set(of.hits.map((h) => h.rule))];
+  const onEvent = rules.filter((r) => !of.listed?.eventItem.includes(r));
+  const onIndex = rules.filter((r) => !of.listed?.indexItems.includes(r));
+  const sk = `${sortableTime(timeMs)}#${event.eventID}`;
+  const partitions = of.indexPartitions ?? indexPartitions(event).map((p) => p.pk);
+  const additions: StringSetAddition[] = [
+    ...(onEvent.length > 0
+      ? [{ pk: keys.event(event.eventID), sk: EVENT_SK, attribute: FINDING_ATTRIBUTE, values: onEvent }]
+      : []),
+    ...(onIndex.length > 0
+      ? partitions.map((pk) => ({ pk, sk, attribute: FINDING_ATTRIBUTE, values: onIndex }))
+      : []),
+  ];
+  if (additions.length > 0) await store.addToStringSets(additions);
+  return created;
+}
+
+/** One hit (`recordFindings` of one); true when this call recorded it. */
 export async function recordFinding(
   store: FindingStore,
   event: IndexedEvent,
@@ -205,17 +274,6 @@ export async function recordFinding(
   expiresAt?: number,
   rules?: readonly Rule[],
 ): Promise<boolean> {
-  const finding = findingOf(event, hit, rules);
-  const { marker, byRule } = findingItems(finding, timeMs, expiresAt);
-  // first writer wins for both: a redelivery, which may know more pushes of the key, does not
-  // rewrite the detail of a finding already recorded
-  await store.putItemIfAbsent(byRule);
-  const created = await store.putItemIfAbsent(marker);
-  const sk = `${sortableTime(timeMs)}#${event.eventID}`;
-  // the event's items at once (one round trip, not one per item: a finding fits in the stop margin)
-  await Promise.all([
-    store.addToStringSet(keys.event(event.eventID), EVENT_SK, FINDING_ATTRIBUTE, [hit.rule]),
-    ...indexPartitions(event).map((p) => store.addToStringSet(p.pk, sk, FINDING_ATTRIBUTE, [hit.rule])),
-  ]);
-  return created;
+  const options = { ...(expiresAt !== undefined ? { expiresAt } : {}), ...(rules ? { rules } : {}) };
+  return (await recordFindings(store, { event, timeMs, hits: [hit] }, options)).length > 0;
 }

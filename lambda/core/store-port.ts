@@ -8,9 +8,13 @@ import type { IndexStore } from './pipeline';
  *
  * Semantics both keep: items keyed by (pk, sk); `write` replaces whole items; `putItemIfAbsent` and
  * `createItem` are "once" writes (the first writer wins, atomically); `addToStringSet` adds to a
- * string set of an existing item and leaves a missing item missing; reads are by partition, newest
- * first (descending sk) unless asked otherwise, optionally within a time range of the sort key,
- * paged; items past their TTL (`expiresAt`, epoch seconds) are never returned.
+ * string set of an existing item and leaves a missing item missing, and `addToStringSets` does several
+ * of those at once (the pipeline records an event's findings with it: `FindingStore`, part of
+ * `IndexStore`); reads are by partition, newest first (descending sk) unless asked otherwise,
+ * optionally within a time range of the sort key, paged; a read with no time range returns every item
+ * of the partition whatever its sort key (`readPartition` of a summary partition reads its
+ * `~VERDICT` item first: lambda/core/summaries.ts); items past their TTL (`expiresAt`, epoch seconds)
+ * are never returned.
  */
 
 export interface QueryOptions {
@@ -66,11 +70,6 @@ export interface TrailStore extends IndexStore {
     conflicts: Record<string, unknown>[];
     moreConflicts: boolean;
   }>;
-  /**
-   * Several `addToStringSet`s at once (a finding's rule on an event's items), in as few requests as
-   * the backend allows; each addition is atomic on its item, the set of them is not a transaction.
-   */
-  addToStringSets(additions: readonly StringSetAddition[]): Promise<void>;
   /** Creates the table (or its local equivalent) when missing; true when it was created. */
   createTableIfMissing(): Promise<boolean>;
 }

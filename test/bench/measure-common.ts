@@ -60,6 +60,7 @@ export const NO_STORE: IndexStore = {
   putItemIfAbsent: async () => true,
   createItem: async () => ({ created: true }),
   addToStringSet: async () => undefined,
+  addToStringSets: async () => undefined,
   readPartition: async () => [],
 };
 

@@ -85,7 +85,7 @@ process.on('exit', () => {
 const EXTRACT_CHILD = `
 const { discoverFiles, ingestFiles } = require(${JSON.stringify(join(ROOT, 'dist', 'bin', 'cli', 'ingest.js'))});
 const { DEFAULT_SETTINGS } = require(${JSON.stringify(join(ROOT, 'dist', 'lambda', 'core', 'settings.js'))});
-const store = { write: async () => {}, putItem: async () => {}, putItemIfAbsent: async () => true, createItem: async () => ({ created: true }), addToStringSet: async () => {}, readPartition: async () => [] };
+const store = { write: async () => {}, putItem: async () => {}, putItemIfAbsent: async () => true, createItem: async () => ({ created: true }), addToStringSet: async () => {}, addToStringSets: async () => {}, readPartition: async () => [] };
 (async () => {
   const { files } = await discoverFiles([process.argv[1]]);
   const stats = await ingestFiles(files, { settings: DEFAULT_SETTINGS, concurrency: 4, store });

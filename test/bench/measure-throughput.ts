@@ -80,7 +80,7 @@ function peakKB() {
 }
 const { processLogFile } = require(${JSON.stringify(join(ROOT, 'dist', 'lambda', 'core', 'pipeline.js'))});
 const { DEFAULT_SETTINGS } = require(${JSON.stringify(join(ROOT, 'dist', 'lambda', 'core', 'settings.js'))});
-const store = { write: async () => {}, putItem: async () => {}, putItemIfAbsent: async () => true, createItem: async () => ({ created: true }), addToStringSet: async () => {}, readPartition: async () => [] };
+const store = { write: async () => {}, putItem: async () => {}, putItemIfAbsent: async () => true, createItem: async () => ({ created: true }), addToStringSet: async () => {}, addToStringSets: async () => {}, readPartition: async () => [] };
 (async () => {
   const before = peakKB();
   const stats = await processLogFile(createReadStream(process.argv[1], { highWaterMark: 1 << 20 }), { source: 'bench', settings: DEFAULT_SETTINGS }, store);

@@ -106,15 +106,36 @@ export function statelessHits(
 /** The stateful rules. */
 export const STATEFUL_RULES: readonly Rule<RuleId>[] = RULES.filter((r) => r.stateful);
 
-/** The partitions a stateful rule reads the history of an event from (and, for its own, writes it to). */
+/** The windowed stateful rules (`history` kind `own` or `index`). */
+export const WINDOW_RULES: readonly Rule<RuleId>[] = STATEFUL_RULES.filter(
+  (r) => r.history?.kind !== 'summary',
+);
+
+/** The summary rules (`history` kind `summary`). */
+export const SUMMARY_RULES: readonly Rule<RuleId>[] = STATEFUL_RULES.filter(
+  (r) => r.history?.kind === 'summary',
+);
+
+/**
+ * The partitions a stateful rule reads the history of an event from (and, for its own, writes it to);
+ * for a summary rule, the index partitions it summarises.
+ */
 export function historyPartitions(rule: Rule<RuleId>, event: IndexedEvent): readonly string[] {
   const spec = rule.history;
   if (!spec || !rule.appliesTo(event)) return [];
   const keys = spec.keysOf(event);
-  return spec.kind === 'index' ? keys : keys.map((k) => ownHistoryPartition(rule.id, k));
+  return spec.kind === 'own' ? keys.map((k) => ownHistoryPartition(rule.id, k)) : keys;
 }
 
-export { HISTORY_PREFIX, ownHistoryPartition } from './history-key';
+export {
+  HISTORY_PREFIX,
+  ownHistoryPartition,
+  SUMMARY_PREFIX,
+  SUMMARY_VERDICT_SK,
+  summaryPartition,
+  summaryValueKey,
+} from './history-key';
+export { judgedWith, summaryOf } from './summary';
 
 /**
  * Verdicts of one stateful rule on the events of one of its history partitions (those it applies
@@ -137,8 +158,9 @@ export function statefulHitsOf(
 }
 
 /**
- * Verdicts of every stateful rule on the known pushes of one key (the SSH key rules' history). A pure
- * function of the set of pushes.
+ * Verdicts of every stateful rule on the known pushes of one key (the SSH key rules' history: the
+ * windowed rules on the key's index partition, the summary rules on the key's pushes as a whole). A
+ * pure function of the set of pushes.
  */
 export function statefulHits(
   pushes: readonly IndexedEvent[],
@@ -146,7 +168,7 @@ export function statefulHits(
 ): Map<string, Hit[]> {
   const out = new Map<string, Hit[]>();
   for (const rule of STATEFUL_RULES) {
-    if (rule.history?.kind !== 'index') continue;
+    if (rule.history?.kind === 'own') continue;
     for (const [eventID, hit] of statefulHitsOf(rule, pushes, settings)) {
       out.set(eventID, [...(out.get(eventID) ?? []), hit]);
     }

@@ -1,5 +1,4 @@
 import type { IndexedEvent } from '../event';
-import { principalName } from '../identity';
 import { parseTime } from '../time';
 
 interface TimedPush {
@@ -13,7 +12,6 @@ interface TimedPush {
  */
 export class KeyHistory {
   readonly pushes: readonly TimedPush[];
-  private principals?: Set<string>;
 
   constructor(pushes: readonly IndexedEvent[]) {
     const unique = new Map<string, TimedPush>();
@@ -38,12 +36,6 @@ export class KeyHistory {
     let end = lo;
     while (end < this.pushes.length && (this.pushes[end] as TimedPush).timeMs <= toMs) end++;
     return this.pushes.slice(lo, end);
-  }
-
-  /** Distinct principals that pushed the key (denied attempts included). */
-  distinctPrincipals(): Set<string> {
-    this.principals ??= new Set(this.pushes.map((p) => principalName(p.event.principal)));
-    return this.principals;
   }
 }
 

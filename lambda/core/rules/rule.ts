@@ -97,16 +97,30 @@ export interface RuleContext {
    */
   readonly request?: unknown;
   readonly response?: unknown;
-  /** The events of the rule's history partitions within its window (stateful rules only). */
+  /** The events of the rule's history partitions within its window (windowed stateful rules). */
   readonly history?: KeyHistory;
+  /**
+   * A summary rule's distinct values, read from its summary items (`HistorySpec` kind `summary`). A rule
+   * given a `history` instead draws them from its events (`summaryOf`): the same verdict either way.
+   */
+  readonly summary?: SummaryValues;
+}
+
+/** The distinct values a summary rule counts (the principals that pushed an SSH key). */
+export interface SummaryValues {
+  /** Sorted. */
+  readonly values: readonly string[];
+  /** Set when more values exist than were read (`maxValues`). */
+  readonly more: boolean;
 }
 
 /**
- * Where a stateful rule's history comes from: the partitions it names for an event, read (strongly
- * consistent, bounded) within `windowMinutes` either side of the file's events, after the file's own
- * events were written there, so verdicts do not depend on the order files arrive.
+ * Where a windowed stateful rule's history comes from: the partitions it names for an event, read
+ * (strongly consistent, bounded) within `windowMinutes` either side of the file's events, after the
+ * file's own events were written there, so verdicts do not depend on the order files arrive. What a
+ * file reads depends on what its events' windows hold, never on the whole history.
  */
-export interface HistorySpec {
+export interface WindowHistorySpec {
   /**
    * `own`: the rule's own partitions `HISTORY#<rule id>#<key>`, one per key of `keysOf`, written (as
    * index items) for the events the rule applies to, and only for them. `index`: `keysOf` returns
@@ -114,9 +128,32 @@ export interface HistorySpec {
    */
   readonly kind: 'own' | 'index';
   readonly keysOf: (event: IndexedEvent) => readonly string[];
-  /** Events this many minutes either side are read; the whole partition (bounded) when absent. */
-  readonly windowMinutes?: (settings: DetectionSettings) => number;
+  /** Events this many minutes either side are read (twice that around the file's events). */
+  readonly windowMinutes: (settings: DetectionSettings) => number;
+  readonly valuesOf?: undefined;
+  readonly maxValues?: undefined;
 }
+
+/**
+ * A windowless stateful rule: its verdict on the events of an index partition depends on the distinct
+ * values drawn from all of them (the principals that ever pushed an SSH key), whatever their time.
+ * It never reads the partition's events: each file writes one small summary item per distinct value
+ * of its events (`SUMMARY#<rule>#<partition>`, sort key the value), and reads them back, at most
+ * `maxValues` of them, in one `Query` (lambda/core/summaries.ts). The events are read once, when the
+ * verdict turns (to give the earlier ones their finding), not per file.
+ */
+export interface SummarySpec {
+  readonly kind: 'summary';
+  /** The index partitions the summary is of (an SSH key's `KEY#<fingerprint>`). */
+  readonly keysOf: (event: IndexedEvent) => readonly string[];
+  /** The values an event adds to the summary (its principal). */
+  readonly valuesOf: (event: IndexedEvent) => readonly string[];
+  /** Values read back at most (at least the rule's threshold). */
+  readonly maxValues: (settings: DetectionSettings) => number;
+  readonly windowMinutes?: undefined;
+}
+
+export type HistorySpec = WindowHistorySpec | SummarySpec;
 
 /**
  * One rule (the cdk-nag style): it says which events it applies to, and whether it fires on one and
