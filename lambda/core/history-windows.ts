@@ -44,7 +44,11 @@ export function windowUses(
     const windowMs = (rule.history?.windowMinutes?.(detection) ?? 0) * 60_000;
     const times = new Map<string, number[]>();
     for (const { event, timeMs } of events) {
-      for (const pk of historyPartitions(rule, event)) times.set(pk, [...(times.get(pk) ?? []), timeMs]);
+      for (const pk of historyPartitions(rule, event)) {
+        const ts = times.get(pk);
+        if (ts) ts.push(timeMs);
+        else times.set(pk, [timeMs]);
+      }
     }
     for (const [pk, ts] of times) {
       const use = { rule, windowMs, clusters: clustersOf(ts, 4 * windowMs) };

@@ -93,6 +93,17 @@ export class EventStore implements TrailStore {
     return addToStringSet(this.ctx, { pk, sk }, attribute, values);
   }
 
+  /**
+   * Each addition is its own `UpdateItem` (`ADD`, on condition that the item exists), all sent at once:
+   * one round trip of wall time. DynamoDB has no batch of updates that keeps these semantics and that
+   * a local server can test: `BatchWriteItem` carries puts and deletes only (a put replaces the item,
+   * losing a concurrent addition, and creates a missing one); `TransactWriteItems` is all or nothing
+   * (one item past its TTL cancels every addition) and bills twice the write units; PartiQL's
+   * `BatchExecuteStatement` (25 `UPDATE … SET findings = SET_ADD(…)`) would save requests, not write
+   * units, and neither it nor transactions exist in dynalite, where the DynamoDB path is tested. The
+   * pipeline sends few: one per item per event, none for the rules the items list from their first
+   * write (lambda/core/findings.ts).
+   */
   async addToStringSets(additions: readonly StringSetAddition[]): Promise<void> {
     await Promise.all(additions.map((a) => this.addToStringSet(a.pk, a.sk, a.attribute, a.values)));
   }
