@@ -233,19 +233,24 @@ export async function recordFindings(
 ): Promise<Hit[]> {
   const { event, timeMs } = of;
   const created: Hit[] = [];
-  await Promise.all(
-    of.hits.map(async (hit) => {
+  // first writer wins for both: a redelivery, which may know more of the history, does not rewrite
+  // the detail of a finding already recorded; a created marker counts at once, whatever its by-rule
+  // item's write does (that one is written again by the redelivery)
+  await settled(
+    of.hits.flatMap((hit) => {
       const { marker, byRule } = findingItems(
         findingOf(event, hit, options.rules),
         timeMs,
         options.expiresAt,
       );
-      // first writer wins for both: a redelivery, which may know more of the history, does not
-      // rewrite the detail of a finding already recorded
-      const [, made] = await Promise.all([store.putItemIfAbsent(byRule), store.putItemIfAbsent(marker)]);
-      if (!made) return;
-      created.push(hit);
-      options.created?.(hit);
+      return [
+        store.putItemIfAbsent(byRule),
+        store.putItemIfAbsent(marker).then((made) => {
+          if (!made) return;
+          created.push(hit);
+          options.created?.(hit);
+        }),
+      ];
     }),
   );
   const rules = [...new Set(of.hits.map((h) => h.rule))];
@@ -263,6 +268,12 @@ export async function recordFindings(
   ];
   if (additions.length > 0) await store.addToStringSets(additions);
   return created;
+}
+
+/** Waits for every write, then throws the first failure (no write is left running behind an error). */
+async function settled(writes: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((w) => w.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** One hit (`recordFindings` of one); true when this call recorded it. */

@@ -24,7 +24,7 @@ import { CACHE, json, MB, quick, report, round } from './measure-common';
  * .bench/) ingested one after the other (the issue counted 32,164 requests on 100 MB).
  */
 
-const HISTORY_PER_KEY = quick ? 10 : 100;
+const HISTORY_PER_KEY = quick ? 20 : 100;
 const FILE_BYTES = (quick ? 1 : 8) * MB;
 /** History pushes per history file. */
 const PER_HISTORY_FILE = 300;

@@ -257,4 +257,28 @@ describe("an event's findings on its items", () => {
     await ingest(store, [root]);
     expect(listsOnEventItem(store, String(root.eventID), 'ssh-root-os-user')).toBe(true);
   });
+
+  it('a finding whose by-rule item failed to write is counted once, and its redelivery writes the item', async () => {
+    const store = new MemoryStore();
+    const putIfAbsent = store.putItemIfAbsent.bind(store);
+    let failures = 1;
+    store.putItemIfAbsent = async (item) => {
+      if (item.pk.startsWith('FINDINGS#') && failures-- > 0) throw new Error('throttled');
+      return putIfAbsent(item);
+    };
+    const root = keyPush({ eventTime: iso(T0), userIdentity: rootUser() }, { instanceOSUser: 'ec2-user' });
+    const first = new RecordingMetrics();
+    const failed = await processLogFile(
+      chunks(logFile([root])),
+      { source: 's3://b/k.json.gz', settings: DEFAULT_SETTINGS, metrics: first },
+      store,
+    );
+    expect(failed.status).toBe('failed');
+    expect(eventIdsWith(store, 'ssh-root-identity')).toEqual([]);
+    const again = new RecordingMetrics();
+    await ingest(store, [root], DEFAULT_SETTINGS, again);
+    // the metric once in all, whichever delivery created the marker
+    expect([...first.findings, ...again.findings]).toEqual(['ssh-root-identity']);
+    expect(eventIdsWith(store, 'ssh-root-identity')).toEqual([root.eventID]);
+  });
 });
