@@ -12,6 +12,7 @@ import {
 import { BoundedMap, type FlowLimits, type IndexStore } from '../../lambda/core/pipeline';
 import { mapLimit } from '../../lambda/core/pool';
 import { type LogFile, processObject } from '../../lambda/core/process-object';
+import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
 
 /** A local file to ingest: `display` is how the user named it, `path` is absolute. */
@@ -149,7 +150,14 @@ export async function ingestFiles(files: readonly LocalFile[], options: IngestOp
     addFile(totals, stats);
     options.onFile?.(file, stats);
   });
-  return totals;
+  return inRuleOrder(totals);
+}
+
+/** The counts by rule in the registry's order, whatever order the files ended in (a stable summary). */
+function inRuleOrder(totals: RunTotals): RunTotals {
+  const byRule = totals.findingsByRule;
+  const ordered = RULE_IDS.filter((rule) => byRule[rule] !== undefined).map((rule) => [rule, byRule[rule]]);
+  return { ...totals, findingsByRule: Object.fromEntries(ordered) };
 }
 
 async function ingestOne(
