@@ -2,10 +2,17 @@ import { createReadStream, type Dirent, promises as fs, type ReadStream } from '
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputReadError, type TrailwatchError } from '../../lambda/core/errors';
-import { type FileStats, failedStats } from '../../lambda/core/file-stats';
-import type { IndexStore } from '../../lambda/core/pipeline';
+import {
+  addFile,
+  emptyTotals,
+  type FileStats,
+  failedStats,
+  type RunTotals,
+} from '../../lambda/core/file-stats';
+import { BoundedMap, type FlowLimits, type IndexStore } from '../../lambda/core/pipeline';
 import { mapLimit } from '../../lambda/core/pool';
 import { type LogFile, processObject } from '../../lambda/core/process-object';
+import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
 
 /** A local file to ingest: `display` is how the user named it, `path` is absolute. */
@@ -98,22 +105,59 @@ export function fileSource(path: string): string {
   return pathToFileURL(path).href;
 }
 
+/**
+ * Files ingested at once unless `--concurrency` says otherwise. Two keep one file being read while
+ * another waits for its last writes or its rules; more add memory (each file has its buffers and
+ * pending writes) and, on two cores, no speed (docs/performance.md, P7).
+ */
+export const DEFAULT_INGEST_CONCURRENCY = 2;
+
+/** Decompressed text held ready ahead of the readers, in all (at least 1 MiB per file). */
+const READ_AHEAD_TOTAL = 16 * 1024 * 1024;
+
+/** What of each file may be in flight when `concurrency` files are processed at once. */
+export function ingestFlow(concurrency: number): FlowLimits {
+  return { readAheadBytes: Math.max(1024 * 1024, Math.floor(READ_AHEAD_TOTAL / concurrency)) };
+}
+
 export interface IngestOptions {
   readonly settings: Settings;
   readonly concurrency: number;
   readonly store: IndexStore;
+  /** What of each file may be in flight between its reader and the store. @default `ingestFlow(concurrency)` */
+  readonly flow?: FlowLimits;
   /** Called as each file finishes (progress, messages). */
   readonly onFile?: (file: LocalFile, stats: FileStats) => void;
 }
 
-/** Processes local files with bounded concurrency; duplicates across files are counted once. */
-export function ingestFiles(files: readonly LocalFile[], options: IngestOptions): Promise<FileStats[]> {
-  const seen = new Map<string, string>();
-  return mapLimit(files, options.concurrency, async (file) => {
+/**
+ * Event IDs remembered across the files of a run to count duplicates: bounded, as backfill's (a run
+ * can hold millions of events; an event whose ID was forgotten goes to the store, which finds it
+ * identical: harmless, counted as indexed rather than as a duplicate).
+ */
+export const SEEN_ACROSS_FILES = 200_000;
+
+/**
+ * Processes local files with bounded concurrency; duplicates across files are counted once. Memory
+ * does not grow with the number of files: each file's stats go to `onFile` and into the totals,
+ * and are not kept.
+ */
+export async function ingestFiles(files: readonly LocalFile[], options: IngestOptions): Promise<RunTotals> {
+  const seen = new BoundedMap<string, string>(SEEN_ACROSS_FILES);
+  const totals = emptyTotals();
+  await mapLimit(files, options.concurrency, async (file) => {
     const stats = await ingestOne(file, options, seen);
+    addFile(totals, stats);
     options.onFile?.(file, stats);
-    return stats;
   });
+  return inRuleOrder(totals);
+}
+
+/** The counts by rule in the registry's order, whatever order the files ended in (a stable summary). */
+function inRuleOrder(totals: RunTotals): RunTotals {
+  const byRule = totals.findingsByRule;
+  const ordered = RULE_IDS.filter((rule) => byRule[rule] !== undefined).map((rule) => [rule, byRule[rule]]);
+  return { ...totals, findingsByRule: Object.fromEntries(ordered) };
 }
 
 async function ingestOne(
@@ -126,6 +170,7 @@ async function ingestOne(
     store: options.store,
     settings: options.settings,
     seen,
+    flow: options.flow ?? ingestFlow(options.concurrency),
   });
   // not opened: named as the user typed it, with the reason
   if (result.error) return failedStats(source, readError(file.display, result.error.cause));

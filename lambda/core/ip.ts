@@ -25,6 +25,8 @@ export function normalizeIp(text: string): { ip: string; family: 'ipv4' | 'ipv6'
  * `ec2.amazonaws.com`, `10.0.0`, a CIDR).
  */
 export function canonicalIp(text: string): string | undefined {
+  // most addresses are already written canonically: nothing to work out, nothing to remember
+  if (isCanonicalIpv4(text)) return text;
   // a log file names the same few addresses over and over: each is worked out once
   const known = CANONICAL.get(text);
   if (known !== undefined || CANONICAL.has(text)) return known;
@@ -35,6 +37,40 @@ export function canonicalIp(text: string): string | undefined {
 }
 
 const CANONICAL = new Map<string, string | undefined>();
+
+const ZERO = 0x30;
+const NINE = 0x39;
+const DOT = 0x2e;
+
+/**
+ * `text` is an IPv4 address exactly as `canonicalIp` writes it: four decimal octets of at most 255,
+ * no leading zeros, nothing around them. Read with a loop: it runs for every address of every
+ * indexed event, where the general path costs regular expressions, a split and `isIP`.
+ */
+function isCanonicalIpv4(text: string): boolean {
+  const len = text.length;
+  if (len < 7 || len > 15) return false;
+  let octets = 0;
+  let i = 0;
+  while (i < len) {
+    const start = i;
+    let value = 0;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (c < ZERO || c > NINE) break;
+      value = value * 10 + c - ZERO;
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255) return false;
+    if (digits > 1 && text.charCodeAt(start) === ZERO) return false;
+    octets++;
+    if (i === len) break;
+    if (text.charCodeAt(i) !== DOT || octets === 4) return false;
+    i++;
+  }
+  return octets === 4;
+}
 
 function computeCanonicalIp(text: string): string | undefined {
   const ip = normalizeIp(text);

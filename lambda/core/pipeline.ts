@@ -43,7 +43,24 @@ export {
 /** What the pipeline needs of a store. */
 export interface IndexStore extends ItemWriter, FindingStore, EventItemWriter {}
 
-export interface ProcessContext {
+/**
+ * How much of one file may be in flight between its reader and the store: a file's memory is about
+ * `readAheadBytes` of decompressed text plus the items of its pending writes (at most
+ * `maxPendingEventWrites` events and `maxPendingWrites` × `writeChunk` index items, plus the chunk
+ * being filled). The reader waits while the writes are full (backpressure), gunzip while the text is.
+ */
+export interface FlowLimits {
+  /** Items handed to the writer at once. @default 100 */
+  readonly writeChunk?: number;
+  /** Writes in flight per file before reading pauses (backpressure). @default 8 */
+  readonly maxPendingWrites?: number;
+  /** Conditional event-item writes in flight per file before reading pauses. @default 16 */
+  readonly maxPendingEventWrites?: number;
+  /** Decompressed bytes held ready ahead of the reader. @default 8 MiB */
+  readonly readAheadBytes?: number;
+}
+
+export interface ProcessContext extends FlowLimits {
   readonly source: string;
   readonly settings: Settings;
   /** Clock, for TTLs. @default Date.now */
@@ -54,12 +71,6 @@ export interface ProcessContext {
    * store, which tells a conflict. Duplicate writes would be harmless anyway.
    */
   readonly seen?: Map<string, string>;
-  /** Items handed to the writer at once. @default 100 */
-  readonly writeChunk?: number;
-  /** Writes in flight per file before reading pauses (backpressure). @default 8 */
-  readonly maxPendingWrites?: number;
-  /** Conditional event-item writes in flight per file before reading pauses. @default 16 */
-  readonly maxPendingEventWrites?: number;
   /** @default no metrics */
   readonly metrics?: MetricsSink;
   /**
@@ -190,7 +201,10 @@ async function readRecords(input: AsyncIterable<Uint8Array>, run: FileRun, scan:
     expiresAt: run.expiresAt,
     seen: run.seen,
   };
-  const options = keep ? { keep, eventNameFor: preselectNeedsEventName } : {};
+  const options = {
+    ...(keep ? { keep, eventNameFor: preselectNeedsEventName } : {}),
+    ...(ctx.readAheadBytes !== undefined ? { readAheadBytes: ctx.readAheadBytes } : {}),
+  };
   for await (const batch of readLogRecordBatches(input, options, scan)) {
     if (failed()) break;
     checkCanContinue(ctx.budget, ctx.source);

@@ -3,7 +3,7 @@ import { fileMarkerItem } from './file-markers';
 import type { FileStats } from './file-stats';
 import type { TableItem } from './items';
 import type { MetricsSink } from './metrics';
-import { type IndexStore, processLogFile } from './pipeline';
+import { type FlowLimits, type IndexStore, processLogFile } from './pipeline';
 import type { Settings } from './settings';
 import { checkCanStart, type TimeBudget } from './time-budget';
 
@@ -39,6 +39,8 @@ export interface ProcessObjectDeps {
   readonly now?: () => number;
   /** eventIDs written in this run (duplicates across files counted once). */
   readonly seen?: Map<string, string>;
+  /** What of a file may be in flight between its reader and the store. @default the pipeline's */
+  readonly flow?: FlowLimits;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function processObject(file: LogFile, deps: ProcessObjectDeps): Pro
         ...(deps.budget ? { budget: deps.budget } : {}),
         ...(deps.now ? { now: deps.now } : {}),
         ...(deps.seen ? { seen: deps.seen } : {}),
+        ...deps.flow,
       },
       deps.store,
     );

@@ -1,7 +1,6 @@
-import { addFile, emptyTotals, type FileStats } from '../../../lambda/core/file-stats';
 import type { Settings } from '../../../lambda/core/settings';
 import type { CliCommand } from '../command';
-import { discoverFiles, ingestFiles } from '../ingest';
+import { DEFAULT_INGEST_CONCURRENCY, discoverFiles, ingestFiles } from '../ingest';
 import { EXIT, type Io } from '../io';
 import { addStoreOptions, concurrencyOption, type StoreFlags, withStore } from '../options';
 import { clean, jsonLine } from '../output';
@@ -19,7 +18,7 @@ export const ingestCommand: CliCommand = {
         command
           .argument('<paths...>', 'files or directories')
           .option('--json', 'print the summary as one JSON line')
-          .option('--concurrency <n>', 'files processed at once (default 4)'),
+          .option('--concurrency <n>', `files processed at once (default ${DEFAULT_INGEST_CONCURRENCY})`),
       ),
     ).action((paths: string[], flags: IngestFlags) => run(() => runIngest(paths, flags, io)));
   },
@@ -32,7 +31,7 @@ interface IngestFlags extends StoreFlags, SettingsFlags {
 
 async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<number> {
   const settings = settingsFromFlags(flags, io.env);
-  const concurrency = concurrencyOption(flags.concurrency, 4);
+  const concurrency = concurrencyOption(flags.concurrency, DEFAULT_INGEST_CONCURRENCY);
   const discovery = await discoverFiles(paths, io.cwd);
   for (const e of discovery.errors) io.err(`trailwatch: ${clean(e.describe())}`);
 
@@ -55,7 +54,7 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
     let records = 0;
     let indexed = 0;
     const started = io.now();
-    const results = await progress.around(() =>
+    const totals = await progress.around(() =>
       ingestFiles(discovery.files, {
         settings,
         concurrency,
@@ -69,7 +68,9 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
       }),
     );
 
-    const totals = addUp(results, discovery.errors.length);
+    // paths that could not be read at all are failed files too
+    totals.files += discovery.errors.length;
+    totals.filesFailed += discovery.errors.length;
     const summary = {
       totals,
       ignored: discovery.ignored,
@@ -79,14 +80,6 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
     io.out(flags.json ? jsonSummary(summary) : textSummary(summary, settings));
     return inputFailed(totals) ? EXIT.inputFailed : EXIT.ok;
   });
-}
-
-function addUp(results: readonly FileStats[], unreadable: number): Totals {
-  const t = emptyTotals();
-  for (const r of results) addFile(t, r);
-  t.files += unreadable;
-  t.filesFailed += unreadable;
-  return t;
 }
 
 interface IngestSummary {

@@ -15,8 +15,19 @@ export interface DecompressedFile {
   readonly chunks: AsyncIterable<Buffer>;
 }
 
-/** Reads the first bytes of `input` to tell gzip from text; undefined when the input is empty. */
-export async function decompressed(input: AsyncIterable<Uint8Array>): Promise<DecompressedFile | undefined> {
+/** Decompressed bytes held ready ahead of the consumer, unless told otherwise. */
+export const DEFAULT_READ_AHEAD = 8 * 1024 * 1024;
+/** Size of gunzip's output chunks (the read-ahead is at least one). */
+const GUNZIP_CHUNK = 1024 * 1024;
+
+/**
+ * Reads the first bytes of `input` to tell gzip from text; undefined when the input is empty.
+ * `readAhead`: decompressed bytes gunzip may hold ready ahead of the consumer.
+ */
+export async function decompressed(
+  input: AsyncIterable<Uint8Array>,
+  readAhead = DEFAULT_READ_AHEAD,
+): Promise<DecompressedFile | undefined> {
   const source = input[Symbol.asyncIterator]();
   let first: IteratorResult<Uint8Array>;
   do first = await source.next();
@@ -24,7 +35,7 @@ export async function decompressed(input: AsyncIterable<Uint8Array>): Promise<De
   if (first.done) return undefined;
   const gzip = first.value.length >= 2 && first.value[0] === GZIP_MAGIC_0 && first.value[1] === GZIP_MAGIC_1;
   const chunks = buffers(first.value, source);
-  return { gzip, chunks: gzip ? gunzip(chunks) : chunks };
+  return { gzip, chunks: gzip ? gunzip(chunks, readAhead) : chunks };
 }
 
 /**
@@ -58,11 +69,11 @@ function describeZlibError(error: unknown): string {
  * Gunzips with backpressure (`stream.pipeline`): input is pulled only as fast as decompressed output
  * is consumed. An error of the input is thrown as it is; one of the gzip data as DecompressionError.
  */
-async function* gunzip(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* gunzip(input: AsyncIterable<Buffer>, readAhead: number): AsyncGenerator<Buffer> {
   // a deep read-ahead lets gunzip run on the libuv thread pool while this thread scans what it already has
   const stream = createGunzip({
-    chunkSize: 1024 * 1024,
-    readableHighWaterMark: 8 * 1024 * 1024,
+    chunkSize: GUNZIP_CHUNK,
+    readableHighWaterMark: Math.max(GUNZIP_CHUNK, readAhead),
   } as ZlibOptions);
   let inputError: unknown;
   const source = async function* (): AsyncGenerator<Buffer> {

@@ -22,7 +22,7 @@ export async function* readLogRecordBatches(
   const emit = (event: ScanEvent): void => {
     out.push(event);
   };
-  const file = await decompressed(input);
+  const file = await decompressed(input, options.readAheadBytes);
   if (file === undefined) {
     scanner.end(); // throws: file is empty
     return scanner.summary;

@@ -48,6 +48,11 @@ export interface ScanOptions {
    * @default it always does
    */
   readonly eventNameFor?: (eventSource: string) => boolean;
+  /**
+   * Decompressed bytes gunzip may hold ready ahead of the scanner (it runs on the libuv thread pool
+   * meanwhile): a file's read buffer is about this much. @default 8 MiB
+   */
+  readonly readAheadBytes?: number;
 }
 
 /** What the scanner learnt about the file as a whole. */
