@@ -73,6 +73,8 @@ export class ItemsDb {
   /** Closes the file (after letting SQLite refresh its query planner statistics). */
   close(): void {
     try {
+      // never waits for another process's writes (a query closing while an ingest runs)
+      this.db.exec('PRAGMA busy_timeout = 0');
       this.db.exec('PRAGMA optimize');
     } catch {
       // statistics for the planner only: the store is fine without them

@@ -40,14 +40,23 @@ export function loadSqlite(): Sqlite {
   } as typeof process.emitWarning;
   try {
     sqlite = require('node:sqlite') as Sqlite;
+  } catch (error) {
+    throw new StoreUnavailableError(
+      `the local store needs Node.js 22.13 or later (node:sqlite); this is Node.js ${process.versions.node}`,
+      undefined,
+      { cause: error },
+    );
   } finally {
     process.emitWarning = emitWarning;
   }
   return sqlite;
 }
 
-/** How long a writer waits for another process's write transaction before giving up. */
-export const BUSY_TIMEOUT_MS = 60_000;
+/**
+ * How long a writer waits for another process's writes before giving up: another ingest holds the
+ * write lock most of the time (its commits are grouped), so a second one mostly waits for it to end.
+ */
+export const BUSY_TIMEOUT_MS = 300_000;
 
 /** The format of the file this version writes (`meta.format`). */
 export const FORMAT_VERSION = 1;
@@ -86,10 +95,9 @@ export interface OpenedDatabase {
  * store, or was written by a newer version
  */
 export function openDatabase(file: string, source: string): OpenedDatabase {
-  const { DatabaseSync } = loadSqlite();
   let db: DatabaseSync | undefined;
   try {
-    db = new DatabaseSync(file);
+    db = new (loadSqlite().DatabaseSync)(file);
     for (const pragma of PRAGMAS) db.exec(pragma);
     const created = createSchema(db);
     checkFormat(db, source);
@@ -155,7 +163,8 @@ export function isBusy(error: unknown): boolean {
 
 /** A StoreUnavailableError saying what went wrong with the file, for the user. */
 export function unavailable(error: unknown, source: string): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error;
+  if (error instanceof StoreUnavailableError)
+    return error.source === undefined ? (error.withSource(source) as StoreUnavailableError) : error;
   const message = (error as Error)?.message ?? String(error);
   const why = isBusy(error)
     ? `the local store is busy: another trailwatch process has been writing to it for over ${BUSY_TIMEOUT_MS / 1000} s; try again once it is done`
