@@ -13,8 +13,8 @@ export const STORE_FILE = 'trailwatch.sqlite';
 
 export interface OpenLocalStoreOptions {
   /**
-   * Run the store on its own thread (an ingest: writes overlap reading). Otherwise it runs in the
-   * process (a query: no thread to start).
+   * Run the store on its own thread, so that its writes overlap reading (../store.ts says when).
+   * Otherwise it runs in the process.
    */
   readonly thread?: boolean;
   /** Where migration messages go. @default stderr */
