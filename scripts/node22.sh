@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints the bin folder of a Node.js 22 or later (the Lambda runs nodejs22.x): the machine's own Node
-# when it is 22 or later, otherwise Node.js $TRAILWATCH_NODE22 (default below) from the npm registry's
-# node-linux-<arch> package, unpacked once into a cache folder outside the repository
+# Prints the bin folder of a Node.js 22.13 or later (the Lambda runs nodejs22.x; the CLI's local store
+# needs node:sqlite, unflagged since 22.13): the machine's own Node when it is 22.13 or later,
+# otherwise Node.js $TRAILWATCH_NODE22 (default below) from the npm registry's node-linux-<arch>
+# package, unpacked once into a cache folder outside the repository
 # (${XDG_CACHE_HOME:-~/.cache}/trailwatch/node-v<version>-linux-<arch>) and reused after that.
 #
 #   PATH="$(scripts/node22.sh):$PATH" npm test
@@ -10,7 +11,7 @@ set -euo pipefail
 version="${TRAILWATCH_NODE22:-22.23.5}"
 
 own="$(command -v node || true)"
-if [[ -n "$own" ]] && (($("$own" -p 'process.versions.node.split(".")[0]') >= 22)); then
+if [[ -n "$own" ]] && (($("$own" -p 'const [a, b] = process.versions.node.split(".").map(Number); a * 1000 + b') >= 22013)); then
   dirname "$(readlink -f "$own")"
   exit 0
 fi

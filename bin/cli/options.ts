@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../lambda/core/errors';
 import { parseSince, parseUntil } from '../../lambda/core/time';
 import type { Io } from './io';
-import { type OpenedStore, openStore, type StoreSelection } from './store';
+import { clean } from './output';
+import { type EmbeddedStoreOptions, type OpenedStore, openStore, type StoreSelection } from './store';
 
 /** The options shared by several commands, and what they turn into. */
 
@@ -81,13 +82,26 @@ export async function withStore<T>(
   flags: StoreFlags,
   io: Io,
   fn: (opened: OpenedStore) => Promise<T>,
+  options: EmbeddedStoreOptions = {},
 ): Promise<T> {
-  const opened = await openStore(storeSelection(flags), io.env);
+  const opened = await openStore(storeSelection(flags), io.env, {
+    say: (line) => io.err(clean(line)),
+    ...options,
+  });
   try {
     return await fn(opened);
   } finally {
     await opened.close();
   }
+}
+
+/** `withStore` for a command that writes in bulk (`EmbeddedStoreOptions.bulkWrites`). */
+export function withBulkStore<T>(
+  flags: StoreFlags,
+  io: Io,
+  fn: (opened: OpenedStore) => Promise<T>,
+): Promise<T> {
+  return withStore(flags, io, fn, { bulkWrites: true });
 }
 
 /** @throws UsageError naming `option` unless `value` is a whole number from 1 to `max` */

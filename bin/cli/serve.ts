@@ -1,14 +1,17 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../lambda/core/errors';
+import type { TableItem } from '../../lambda/core/items';
 import { LOCAL_TABLE_NAME } from '../../lambda/core/table-schema';
 import { createDocumentClient, EventStore } from '../../lambda/store/event-store';
-import { type EmbeddedServer, isLoopback, startEmbeddedServer } from './store';
+import { type DynamoServer, startDynamoServer } from './dynamo-server';
+import { snapshotItems } from './local-store/snapshot';
+import { isLoopback } from './store';
 
 /**
- * `trailwatch serve`: the embedded store as a DynamoDB endpoint, so that the AWS CLI, NoSQL
- * Workbench or any SDK can query the local index (and `trailwatch … --table trailwatch --endpoint`
- * can, while the store's directory is held by the server). Loopback only unless asked otherwise,
- * on a free port unless one is given, and behind the local HTTP guard (see startEmbeddedServer).
+ * `trailwatch serve`: the local index as a DynamoDB endpoint, so that the AWS CLI, NoSQL Workbench
+ * or any SDK can query it (and `trailwatch … --table trailwatch --endpoint`): dynalite in memory
+ * (./dynamo-server), loaded with a snapshot of the local store at start. Loopback only unless asked
+ * otherwise, on a free port unless one is given, and behind the local HTTP guard.
  */
 
 /** `--port` when absent: any free port (the banner prints it), not a predictable one like 8000. */
@@ -19,6 +22,8 @@ export interface ServeOptions {
   readonly host: string;
   /** 0: any free port. */
   readonly port: number;
+  /** Where the migration of an earlier version's store says what it does. @default stderr */
+  readonly say?: (line: string) => void;
 }
 
 export function parsePort(value: string): number {
@@ -28,30 +33,60 @@ export function parsePort(value: string): number {
   return n;
 }
 
-/** Starts the server (creating the table when the store is new); the caller stops it. */
+/**
+ * Starts the server, loaded with a snapshot of the local store (created when missing); the caller
+ * stops it. The snapshot is in memory: writes to the endpoint are not kept, and what is ingested
+ * into the store later is not seen until serve is started again.
+ */
 export async function startServe(
   options: ServeOptions,
-): Promise<{ server: EmbeddedServer; lines: string[] }> {
+): Promise<{ server: DynamoServer; lines: string[]; loaded: Loaded }> {
   const dir = resolve(options.db);
-  const server = await startEmbeddedServer(dir, options.host, options.port);
-  const client = createDocumentClient({
-    endpoint: server.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'trailwatch', secretAccessKey: 'local' },
-  });
+  const server = await startDynamoServer(dir, options.host, options.port);
+  let loaded: Loaded;
   try {
-    await new EventStore({ tableName: LOCAL_TABLE_NAME, client }).createTableIfMissing();
+    loaded = await loadSnapshot(dir, server.endpoint, options.say);
   } catch (error) {
     await server.close();
     throw error;
+  }
+  return { server, lines: banner(dir, server.endpoint, options.port, loaded), loaded };
+}
+
+export interface Loaded {
+  readonly items: number;
+  readonly seconds: number;
+}
+
+/** Creates the table on the server and writes every item of the store's snapshot into it. */
+async function loadSnapshot(dir: string, endpoint: string, say?: (line: string) => void): Promise<Loaded> {
+  const started = performance.now();
+  const client = createDocumentClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'trailwatch', secretAccessKey: 'local' },
+  });
+  let items = 0;
+  try {
+    const store = new EventStore({ tableName: LOCAL_TABLE_NAME, client, maxConcurrency: 4 });
+    await store.createTableIfMissing();
+    for await (const chunk of snapshotItems(dir, say)) {
+      await store.write(chunk as unknown as TableItem[]);
+      items += chunk.length;
+    }
   } finally {
     client.destroy();
   }
-  const e = server.endpoint;
-  const lines = [
-    `trailwatch: serving the local store ${dir} as a DynamoDB endpoint`,
+  return { items, seconds: (performance.now() - started) / 1000 };
+}
+
+function banner(dir: string, e: string, port: number, loaded: Loaded): string[] {
+  return [
+    `trailwatch: serving a snapshot of the local store ${dir} as a DynamoDB endpoint`,
     `  endpoint ${e}   table ${LOCAL_TABLE_NAME}   (any credentials, any region)`,
-    ...(options.port === 0 ? ['  (a free port chosen for this run; --port N for a fixed one)'] : []),
+    `  ${loaded.items} item(s) as they were at start (loaded in ${loaded.seconds.toFixed(1)}s): later ingests are not`,
+    '  seen until serve is started again, and writes to this endpoint are not kept',
+    ...(port === 0 ? ['  (a free port chosen for this run; --port N for a fixed one)'] : []),
     '  web pages cannot use it: requests with another Origin or Host are refused',
     ...(isLoopback(e) ? [] : ['  warning: reachable from other machines, without authentication']),
     '',
@@ -62,7 +97,6 @@ export async function startServe(
     '',
     'Press Ctrl-C to stop.',
   ];
-  return { server, lines };
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { abstractLevelsOfDynalite } from '../../bin/cli/dynalite-fix';
-import { openEmbeddedStore } from '../../bin/cli/store';
+import { startDynamoServer } from '../../bin/cli/dynamo-server';
 import type { TableItem } from '../../lambda/core/items';
 import type { TrailStore } from '../../lambda/core/store-port';
 import { startDynalite, storeAt } from '../helpers/dynalite';
 
 /**
  * dynalite 4.0.0 never closed the LevelDB iterator of a Query (bin/cli/dynalite-fix.ts): the
- * embedded store kept every compacted file and grew in memory with every query. These tests count
+ * embedded store of earlier versions kept every compacted file and grew in memory with every query,
+ * and `trailwatch serve` (dynalite in memory) grew the same way. These tests count
  * the iterators the abstract-level under dynalite opens and closes, and measure memory over
  * thousands of queries, some stopped early by a Limit.
  */
@@ -82,18 +80,18 @@ afterAll(() => {
 });
 
 describe('dynalite iterators', () => {
-  it('the embedded store (LevelDB) closes the iterator of every Query, also when a Limit stops the read, and stays flat in memory over 3,000 queries', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trailwatch-iterators-'));
-    const opened = await openEmbeddedStore(dir);
+  it("serve's dynalite closes the iterator of every Query, also when a Limit stops the read, and stays flat in memory over 3,000 queries", async () => {
+    const server = await startDynamoServer('serve');
     try {
-      await fill(opened.store);
-      await runQueries(opened.store, 0, 500);
+      const store = await storeAt(server.endpoint);
+      await fill(store);
+      await runQueries(store, 0, 500);
       gc();
       const before = process.memoryUsage();
       const openedBefore = iterators.opened;
       // collected every 500 queries, as a steady `serve` would be: what stays is what is kept
       for (let from = 500; from < 3000; from += 500) {
-        await runQueries(opened.store, from, 500);
+        await runQueries(store, from, 500);
         gc();
       }
       const after = process.memoryUsage();
@@ -106,8 +104,7 @@ describe('dynalite iterators', () => {
       expect(after.heapUsed - before.heapUsed).toBeLessThan(5e6);
       expect(after.rss - before.rss).toBeLessThan(30e6);
     } finally {
-      await opened.close();
-      rmSync(dir, { recursive: true, force: true });
+      await server.close();
     }
   });
 

@@ -5,15 +5,15 @@ import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type DynamoServer, startDynamoServer } from '../../bin/cli/dynamo-server';
 import { guardServer } from '../../bin/cli/local-http-guard';
-import { type EmbeddedServer, startEmbeddedServer } from '../../bin/cli/store';
 import { BUILT_CLI, builtCliPresent, cli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
 import { credentiallessEnv } from '../helpers/env';
 import { TABLE_KEYS } from '../helpers/table-keys';
 
 /**
- * The local HTTP servers of the CLI (`trailwatch serve`, the embedded store's dynalite) against what
+ * The local HTTP servers of the CLI (`trailwatch serve`, and its dynalite started in process) against what
  * a web page can send them: real HTTP requests with a foreign `Origin`, a foreign `Host` (DNS
  * rebinding), a CORS preflight; and the requests that must keep working (no `Origin`: SDKs, the
  * AWS CLI; the server's own origin).
@@ -266,13 +266,13 @@ const port8000Free =
   );
 });
 
-describe('the embedded store server (what every command starts during an ingest or a query)', () => {
+describe("serve's dynalite server, started in process (bin/cli/dynamo-server.ts)", () => {
   let dir: string;
-  let server: EmbeddedServer;
+  let server: DynamoServer;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trailwatch-embedded-guard-'));
-    server = await startEmbeddedServer(join(dir, 'db'));
+    server = await startDynamoServer(join(dir, 'db'));
     await dynamo(server.endpoint, 'CreateTable', {
       TableName: 'trailwatch',
       ...TABLE_KEYS,

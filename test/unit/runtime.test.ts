@@ -13,11 +13,15 @@ function sources(dir: string): string[] {
   });
 }
 
-/** The least Node.js major the project declares (`engines.node` of package.json, `>=N`). */
+/**
+ * The least Node.js major the project declares (`engines.node` of package.json, `>=N` or `>=N.M`:
+ * the CLI's local store needs `node:sqlite`, unflagged since 22.13).
+ */
 function declaredMajor(): number {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines?: { node?: string } };
-  const match = /^>=(\d+)$/.exec(pkg.engines?.node ?? '');
-  if (!match?.[1]) throw new Error(`package.json: engines.node must read ">=N", got ${pkg.engines?.node}`);
+  const match = /^>=(\d+)(\.\d+){0,2}$/.exec(pkg.engines?.node ?? '');
+  if (!match?.[1])
+    throw new Error(`package.json: engines.node must read ">=N[.M]", got ${pkg.engines?.node}`);
   return Number(match[1]);
 }
 

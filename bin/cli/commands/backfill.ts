@@ -114,7 +114,10 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
   const opened =
     flags.queue && flags.table === undefined
       ? undefined
-      : await openStore(storeSelection({ ...flags, region: undefined }), io.env);
+      : await openStore(storeSelection({ ...flags, region: undefined }), io.env, {
+          bulkWrites: true,
+          say: (line) => io.err(clean(line)),
+        });
   try {
     if (opened && flags.createTable && !opened.local) await opened.store.createTableIfMissing();
     const queue = flags.queue

@@ -2,7 +2,7 @@ import type { Settings } from '../../../lambda/core/settings';
 import type { CliCommand } from '../command';
 import { DEFAULT_INGEST_CONCURRENCY, discoverFiles, ingestFiles } from '../ingest';
 import { EXIT, type Io } from '../io';
-import { addStoreOptions, concurrencyOption, type StoreFlags, withStore } from '../options';
+import { addStoreOptions, concurrencyOption, type StoreFlags, withBulkStore } from '../options';
 import { clean, jsonLine } from '../output';
 import { Progress } from '../progress';
 import { addSettingsOptions, type SettingsFlags, settingsFromFlags } from '../settings-options';
@@ -35,7 +35,8 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
   const discovery = await discoverFiles(paths, io.cwd);
   for (const e of discovery.errors) io.err(`trailwatch: ${clean(e.describe())}`);
 
-  return withStore(flags, io, async (opened) => {
+  // the writes of many files: the store may run on its own thread (TRAILWATCH_STORE_THREAD)
+  return withBulkStore(flags, io, async (opened) => {
     if (flags.createTable && !opened.local) await opened.store.createTableIfMissing();
     const showBar = io.interactive && !flags.json && discovery.files.length > 1;
     const progress = new Progress(

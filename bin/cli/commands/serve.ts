@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { EXIT, type Io } from '../io';
+import { clean } from '../output';
 
 /** `trailwatch serve`: the embedded store as a DynamoDB endpoint, until stopped. */
 export const serveCommand: CliCommand = {
@@ -33,6 +34,7 @@ async function runServe(flags: ServeFlags, io: Io): Promise<number> {
     db: flags.db ?? io.env.TRAILWATCH_DB ?? '.trailwatch',
     host: flags.host,
     port: parsePort(flags.port ?? DEFAULT_SERVE_PORT),
+    say: (line) => io.err(clean(line)),
   });
   for (const line of lines) io.out(line);
   await (io.untilStopped ?? untilStopped)();

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { StoreUnavailableError } from '../../../lambda/core/errors';
+import { Batches, type FailedOp } from './batch';
+import { ItemsDb } from './items-db';
+import { LocalStore, opError } from './local-store';
+import { migrateIfNeeded } from './migrate';
+import { type Executor, OpQueue } from './queue';
+import { startThread } from './thread';
+
+/** The file of the local store in its directory (with `-wal` and `-shm` beside it while in use). */
+export const STORE_FILE = 'trailwatch.sqlite';
+
+export interface OpenLocalStoreOptions {
+  /**
+   * Run the store on its own thread, so that its writes overlap reading (../store.ts says when).
+   * Otherwise it runs in the process.
+   */
+  readonly thread?: boolean;
+  /** Where migration messages go. @default stderr */
+  readonly say?: (line: string) => void;
+}
+
+export interface OpenedLocalStore {
+  readonly store: LocalStore;
+  /** Waits for every write asked for, then closes the file (and ends the thread). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the local store in `dir` (creating the directory and the file when missing), migrating a
+ * store of the previous version (dynalite's LevelDB in `<dir>/dynamodb`) first.
+ * @throws StoreUnavailableError naming `dir`
+ */
+export async function openLocalStore(
+  dir: string,
+  options: OpenLocalStoreOptions = {},
+): Promise<OpenedLocalStore> {
+  const file = await storeFile(dir, options.say);
+  const toError = opError(dir);
+  const { executor, created } = options.thread
+    ? await startThread({ file, source: dir }, toError)
+    : inProcess(file, dir, toError);
+  const queue = new OpQueue(executor, toError);
+  return { store: new LocalStore(queue, dir, created), close: () => queue.close() };
+}
+
+/**
+ * The store's file in `dir`, once the directory exists and a store of an earlier version in it has
+ * been migrated. @throws StoreUnavailableError naming `dir`
+ */
+export async function storeFile(
+  dir: string,
+  say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<string> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new StoreUnavailableError(`cannot create the store directory: ${(error as Error).message}`, dir, {
+      cause: error,
+    });
+  }
+  const file = join(dir, STORE_FILE);
+  await migrateIfNeeded(dir, file, say);
+  return file;
+}
+
+/** The store in this thread: each batch runs when the queue hands it over. */
+function inProcess(
+  file: string,
+  source: string,
+  toError: (failure: FailedOp) => Error,
+): { executor: Executor; created: boolean } {
+  const db = ItemsDb.open(file, source);
+  const batches = new Batches(db);
+  const close = async (): Promise<void> => {
+    try {
+      batches.flush();
+    } catch (error) {
+      const failure = (error as { failure?: FailedOp }).failure;
+      throw failure ? toError(failure) : error;
+    } finally {
+      db.close();
+    }
+  };
+  return { executor: { run: async (ops) => batches.run(ops), close }, created: db.created };
+}

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { StoreUnavailableError } from '../../../lambda/core/errors';
+import type { FailedOp, Outcome } from './batch';
+import type { Executor } from './queue';
+import type { Closed, Opened, Request, WorkerData } from './worker';
+
+/**
+ * The store on its own thread (./worker.ts): an executor that posts each batch as one message and
+ * resolves with the worker's answer. Writes then overlap the reader's work on the main thread (an
+ * ingest uses both cores). If the thread dies, every batch waiting for it fails with
+ * StoreUnavailableError; nothing waits forever.
+ */
+
+/** The worker's file: the built one beside this file, or the source run through tsx (tests, `npm run bench`). */
+function workerFile(): { file: string; execArgv: string[] } {
+  const built = join(__dirname, 'worker.js');
+  if (existsSync(built)) return { file: built, execArgv: [] };
+  return { file: join(__dirname, 'worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+}
+
+/** Starts the thread and waits until it has opened the file. @throws StoreUnavailableError */
+export async function startThread(
+  data: WorkerData,
+  toError: (failure: FailedOp) => Error,
+): Promise<{ executor: Executor; created: boolean }> {
+  const { file, execArgv } = workerFile();
+  const worker = new Worker(file, { workerData: data, execArgv });
+  const waiting = new Map<number, { resolve: (o: Outcome[]) => void; reject: (e: unknown) => void }>();
+  let ended: Error | undefined;
+  const end = (error: Error): void => {
+    ended ??= error;
+    for (const w of waiting.values()) w.reject(ended);
+    waiting.clear();
+  };
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('error', (error) =>
+    end(
+      new StoreUnavailableError(`the store's thread failed: ${error.message}`, data.source, { cause: error }),
+    ),
+  );
+  void exited.then(() => end(new StoreUnavailableError("the store's thread has ended", data.source)));
+  const opened = await new Promise<Opened>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', () => reject(ended));
+  }).catch((error: unknown) => {
+    throw new StoreUnavailableError(
+      `cannot start the store's thread: ${(error as Error)?.message}`,
+      data.source,
+      {
+        cause: error,
+      },
+    );
+  });
+  if (opened.type === 'failed') {
+    await exited;
+    throw new StoreUnavailableError(opened.message, data.source);
+  }
+  let closed: Closed | undefined;
+  worker.on('message', (answer: { id: number; outcomes: Outcome[] } | Closed) => {
+    if ('type' in answer) {
+      closed = answer;
+      return;
+    }
+    waiting.get(answer.id)?.resolve(answer.outcomes);
+    waiting.delete(answer.id);
+  });
+  let next = 0;
+  const executor: Executor = {
+    run: (ops) =>
+      new Promise<Outcome[]>((resolve, reject) => {
+        if (ended) return reject(ended);
+        const id = next++;
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, ops } satisfies Request);
+      }),
+    close: async () => {
+      if (!ended) worker.postMessage({ close: true } satisfies Request);
+      await exited;
+      if (closed?.failure) throw toError(closed.failure);
+      if (!closed)
+        throw (
+          ended ?? new StoreUnavailableError("the store's thread ended before closing the file", data.source)
+        );
+    },
+  };
+  return { executor, created: opened.created };
+}
