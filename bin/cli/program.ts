@@ -34,7 +34,7 @@ export function buildProgram(
 }
 
 /** The version in package.json: two levels up from bin/cli in the sources, three from dist/bin/cli. */
-function packageVersion(): string {
+export function packageVersion(): string {
   for (const dir of [join(__dirname, '..', '..'), join(__dirname, '..', '..', '..')]) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;

@@ -34,7 +34,7 @@ import { formatTime, sortableTime } from './time';
  * Keys derive from `eventID` and `eventTime` only, so writing an event twice overwrites the same items.
  */
 
-export type ItemKind = 'event' | IndexKind | 'finding' | 'file' | 'conflict' | 'summary';
+export type ItemKind = 'event' | IndexKind | 'finding' | 'file' | 'conflict' | 'summary' | 'review';
 
 export interface TableItem {
   readonly pk: string;

@@ -30,7 +30,7 @@ describe('the CLI program, built from a list of commands', () => {
   it('has one command per entry of the registry, with unique names, in its order', () => {
     const names = COMMANDS.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(['ingest', 'backfill', 'query', 'access', 'findings', 'event', 'serve']);
+    expect(names).toEqual(['ingest', 'backfill', 'query', 'access', 'findings', 'event', 'serve', 'ui']);
   });
 
   it('runs a command added to the list, with its help line, and returns its exit code', async () => {

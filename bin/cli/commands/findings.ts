@@ -1,14 +1,15 @@
-import { UsageError } from '../../../lambda/core/errors';
-import { type FindingLine, findingOnInstance } from '../../../lambda/core/findings';
-import { keys } from '../../../lambda/core/items';
-import { isNamedInstanceId } from '../../../lambda/core/resource-ids';
-import { isRuleId, RULE_IDS, RULES, SEVERITIES, type Severity } from '../../../lambda/core/rules';
+import { RULE_IDS, SEVERITIES } from '../../../lambda/core/rules';
 import type { CliCommand } from '../command';
-import { readFindings } from '../findings-reader';
+import {
+  type FindingsFilter,
+  findingsFilter,
+  type ReviewedFindingLine,
+  readFindingLines,
+} from '../findings-query';
 import { EXIT, type Io } from '../io';
 import { addListOptions, type ListFlags } from '../listing';
 import { inRange, timeRange, withStore } from '../options';
-import { clean, FINDING_COLUMNS, printList } from '../output';
+import { type Column, clean, FINDING_COLUMNS, printList, renderTable } from '../output';
 
 /**
  * `trailwatch findings`: the findings of every rule, newest first; of one rule (`--rule`), of the
@@ -34,54 +35,6 @@ interface FindingsFlags extends ListFlags {
   instance?: string;
 }
 
-interface FindingsFilter {
-  readonly rule?: string;
-  readonly severity?: Severity;
-  readonly instance?: string;
-}
-
-/** The filters of the flags. @throws UsageError naming the option */
-export function findingsFilter(flags: Pick<FindingsFlags, 'rule' | 'severity' | 'instance'>): FindingsFilter {
-  if (flags.rule !== undefined && !isRuleId(flags.rule))
-    throw new UsageError(`unknown rule '${flags.rule}'; rules: ${RULE_IDS.join(', ')}`, '--rule');
-  const severity = flags.severity?.trim().toLowerCase();
-  if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity))
-    throw new UsageError(
-      `unknown severity '${flags.severity}'; severities: ${SEVERITIES.join(', ')}`,
-      '--severity',
-    );
-  const instance = flags.instance?.trim().toLowerCase();
-  if (instance !== undefined && !isNamedInstanceId(instance))
-    throw new UsageError(
-      `'${flags.instance}' is not an instance ID (i- followed by 8 or 17 hex digits)`,
-      '--instance',
-    );
-  return {
-    ...(flags.rule !== undefined ? { rule: flags.rule } : {}),
-    ...(severity !== undefined ? { severity: severity as Severity } : {}),
-    ...(instance !== undefined ? { instance } : {}),
-  };
-}
-
-/**
- * The partitions that hold the wanted findings: the rule's; or those of the rules of the severity
- * (a finding's severity is its rule's); or `FINDINGS`, every rule's.
- */
-export function findingPartitions(filter: FindingsFilter): string[] {
-  if (filter.rule !== undefined) return [keys.findings(filter.rule)];
-  if (filter.severity !== undefined)
-    return RULES.filter((r) => r.severity === filter.severity).map((r) => keys.findings(r.id));
-  return [keys.findings()];
-}
-
-function keepOf(filter: FindingsFilter): ((line: FindingLine) => boolean) | undefined {
-  const { severity, instance } = filter;
-  if (severity === undefined && instance === undefined) return undefined;
-  return (line) =>
-    (severity === undefined || line.severity === severity) &&
-    (instance === undefined || findingOnInstance(line, instance));
-}
-
 function describeFilter(filter: FindingsFilter): string {
   const parts = [
     filter.rule !== undefined ? ` of ${filter.rule}` : '',
@@ -94,20 +47,48 @@ function describeFilter(filter: FindingsFilter): string {
 async function runFindings(flags: FindingsFlags, io: Io): Promise<number> {
   const filter = findingsFilter(flags);
   const range = timeRange(flags, io.now());
-  const keep = keepOf(filter);
   return withStore(flags, io, async (opened) => {
-    const { lines, more } = await readFindings((pk, o) => opened.store.queryPage(pk, o), {
-      partitions: findingPartitions(filter),
-      ...range,
-      nowMs: io.now(),
-      ...(keep ? { keep } : {}),
-    });
-    printList(io, lines, more, {
+    const { lines, more } = await readFindingLines(opened.store, filter, range, io.now());
+    const how = {
       json: flags.json === true,
       noun: 'findings',
       columns: FINDING_COLUMNS,
       none: `No findings${describeFilter(filter)} in the ${opened.description}${inRange(range)}.`,
-    });
+    };
+    const reviewed = lines.filter((l) => l.review !== null);
+    if (how.json || reviewed.length === 0) printList(io, lines, more, how);
+    else printReviewedApart(io, lines, reviewed.length, more);
     return EXIT.ok;
   });
+}
+
+/** Who reviewed a finding, when, and the note. */
+const REVIEW_COLUMN: Column<ReviewedFindingLine> = {
+  header: 'REVIEW',
+  max: 60,
+  value: (f) =>
+    f.review ? `${f.review.by} ${f.review.at}${f.review.note ? `: ${f.review.note}` : ''}` : '-',
+};
+
+/** The findings not reviewed yet first, then a "Reviewed (N)" section with who, when and the note. */
+function printReviewedApart(
+  io: Io,
+  lines: readonly ReviewedFindingLine[],
+  reviewed: number,
+  more: boolean,
+): void {
+  const open = lines.filter((l) => l.review === null);
+  io.out(open.length > 0 ? renderTable(open, FINDING_COLUMNS) : 'No finding waits for review.');
+  io.out(`\nReviewed (${reviewed})`);
+  io.out(
+    renderTable(
+      lines.filter((l) => l.review !== null),
+      [...FINDING_COLUMNS, REVIEW_COLUMN],
+    ),
+  );
+  io.out(
+    more
+      ? `\nShowing the newest ${lines.length} findings (${reviewed} reviewed); narrow with --since/--until or raise --limit for more.`
+      : `\n${lines.length} finding(s), ${reviewed} reviewed, newest first.`,
+  );
 }

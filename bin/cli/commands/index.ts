@@ -6,6 +6,7 @@ import { findingsCommand } from './findings';
 import { ingestCommand } from './ingest';
 import { queryCommand } from './query';
 import { serveCommand } from './serve';
+import { uiCommand } from './ui';
 
 /** Every `trailwatch` command, in the order of the help. A new command: its file, and a line here. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CliCommand[] = [
   findingsCommand,
   eventCommand,
   serveCommand,
+  uiCommand,
 ];

@@ -1,0 +1,42 @@
+import type { CliCommand } from '../command';
+import { addStoreOptions } from '../options';
+import type { UiFlags } from '../ui/start';
+
+/** `trailwatch ui`: a local web page over the index (bin/cli/ui/), until stopped. */
+export const uiCommand: CliCommand = {
+  name: 'ui',
+  description:
+    "a local web page (loopback only) to search the index and read an instance's timeline; --table for a real table (read-only)",
+  register(command, { io, run }) {
+    addStoreOptions(
+      command
+        .option('--port <n>', 'port, e.g. 8080 (default: a free port, printed at start)')
+        .option(
+          '--host <address>',
+          'address to listen on (default 127.0.0.1: this machine only)',
+          '127.0.0.1',
+        )
+        .option(
+          '--no-open',
+          'do not open a browser (it is not opened either when stdout is not a terminal, or in CI)',
+        )
+        .option('--reviewer <name>', 'who the reviews marked on the page are by (default: the OS user name)'),
+    )
+      .addHelpText(
+        'after',
+        '\nPrints the address to open, with a token for this run (http://127.0.0.1:PORT/?token=…), and opens\n' +
+          'it in a browser. The page reads the store through the server; only a request with the token is\n' +
+          'answered, and requests from other web pages are refused (another Origin or Host). With --table\n' +
+          'the page is read-only: findings cannot be marked reviewed. Ctrl-C stops it.\n\n' +
+          'Examples:\n' +
+          '  trailwatch ui\n' +
+          '  trailwatch ui --table TrailwatchTable --region eu-west-1 --no-open',
+      )
+      .action((flags: UiFlags) =>
+        run(async () => {
+          const { runUi } = await import('../ui/start');
+          return runUi(flags, io);
+        }),
+      );
+  },
+};
