@@ -34,17 +34,17 @@ export function AccessTable({ access }: { readonly access: readonly AccessLine[]
               <td>
                 <PrincipalLink principal={a.principal} />
               </td>
-              <td class="tw-mono">
+              <td class="tw-mono tw-nowrap">
                 {a.sourceIPAddress && <a href={hrefFor('ip', a.sourceIPAddress)}>{a.sourceIPAddress}</a>}
               </td>
               <td>{a.outcome === 'success' ? 'success' : <span class="tw-failed">{a.outcome}</span>}</td>
-              <td>{a.detail ?? ''}</td>
+              <td class="tw-detail-short">{a.detail ?? ''}</td>
               <td class="tw-nowrap">
                 <Time iso={a.sessionEnd ?? null} />
               </td>
               <td>
-                <a href={eventHref(a.eventID)} aria-label={`Event ${a.eventID}`} class="tw-mono">
-                  {a.eventID.slice(0, 8)}…
+                <a href={eventHref(a.eventID)} title={a.eventID}>
+                  {a.eventName ?? a.eventID}
                 </a>
               </td>
             </tr>

@@ -13,6 +13,11 @@ import { Section } from './Section';
 import { ErrorNotice, Loading } from './Status';
 import { Time } from './Time';
 
+/** The IDs as links, or nothing when there are none (the row is left out). */
+function idList(ids: readonly string[] | undefined): ComponentChildren {
+  return ids && ids.length > 0 ? <IdList ids={ids} href={resourceHref} first={10} /> : undefined;
+}
+
 function Summary({ event: e }: { readonly event: EventLine }) {
   const rows: [string, ComponentChildren][] = [
     ['Time (UTC)', <Time key="t" iso={e.eventTime} />],
@@ -23,8 +28,8 @@ function Summary({ event: e }: { readonly event: EventLine }) {
     ['User agent', e.userAgent],
     ['Region, account', [e.awsRegion, e.accountId].filter(Boolean).join(', ')],
     ['Outcome', e.errorCode ? <span class="tw-failed">{e.errorCode}</span> : 'success'],
-    ['Instances', <IdList key="i" ids={e.instanceIds ?? []} href={resourceHref} first={10} />],
-    ['Resources', <IdList key="r" ids={e.resourceIds ?? []} href={resourceHref} first={10} />],
+    ['Instances', idList(e.instanceIds)],
+    ['Resources', idList(e.resourceIds)],
     ['Access', e.access && `${e.access.method}${e.access.detail ? ` (${e.access.detail})` : ''}`],
     [
       'SSH key',
@@ -105,8 +110,8 @@ export function EventPage({ id }: { readonly id: string }) {
               <pre class="tw-record">{JSON.stringify(data.record, null, 2)}</pre>
             ) : (
               <p class="tw-empty">
-                The full record could not be read (its log file is gone or not reachable); the summary above
-                is what the index keeps.
+                The full record could not be read{data.recordProblem ? ` (${data.recordProblem})` : ''}; the
+                summary above is what the index keeps.
               </p>
             )}
           </Section>

@@ -42,7 +42,7 @@ export function EventsTable({ events, caption, instanceId }: Props) {
               <td>
                 <PrincipalLink principal={e.principal} />
               </td>
-              <td class="tw-mono">
+              <td class="tw-mono tw-nowrap">
                 {e.sourceIPAddress && <a href={hrefFor('ip', e.sourceIPAddress)}>{e.sourceIPAddress}</a>}
               </td>
               <td>

@@ -1,6 +1,6 @@
-import { arnLabel } from '../lib/format';
 import { eventHref, findingsHref, hrefFor, instanceHref } from '../lib/route';
 import type { FindingLine } from '../lib/types';
+import { PrincipalLink } from './PrincipalLink';
 import { ReviewControl } from './ReviewControl';
 import { SeverityBadge } from './SeverityBadge';
 import { Time } from './Time';
@@ -9,10 +9,12 @@ interface Props {
   readonly findings: readonly FindingLine[];
   readonly caption: string;
   readonly onChanged: () => void;
+  /** false on an instance's page (every row is that instance). */
+  readonly showInstance?: boolean;
 }
 
 /** Findings, each linking to its event, instance, key and principal, with its review. */
-export function FindingsTable({ findings, caption, onChanged }: Props) {
+export function FindingsTable({ findings, caption, onChanged, showInstance = true }: Props) {
   return (
     <div class="tw-table-wrap">
       <table class="tw-table tw-findings">
@@ -22,7 +24,7 @@ export function FindingsTable({ findings, caption, onChanged }: Props) {
             <th scope="col">Time (UTC)</th>
             <th scope="col">Severity</th>
             <th scope="col">Rule</th>
-            <th scope="col">Instance</th>
+            {showInstance && <th scope="col">Instance</th>}
             <th scope="col">Principal and key</th>
             <th scope="col">Detail</th>
             <th scope="col">Review</th>
@@ -40,19 +42,17 @@ export function FindingsTable({ findings, caption, onChanged }: Props) {
               <td>
                 <SeverityBadge severity={f.severity} />
               </td>
-              <td>
+              <td class="tw-nowrap">
                 <a href={findingsHref({ rule: f.rule })}>{f.rule}</a>
                 {f.attack && <div class="tw-sub">ATT&amp;CK {f.attack}</div>}
               </td>
-              <td class="tw-mono">
-                {f.instanceId && <a href={instanceHref(f.instanceId)}>{f.instanceId}</a>}
-              </td>
+              {showInstance && (
+                <td class="tw-mono tw-nowrap">
+                  {f.instanceId && <a href={instanceHref(f.instanceId)}>{f.instanceId}</a>}
+                </td>
+              )}
               <td>
-                {f.principalArn && (
-                  <a href={hrefFor('user', f.principalArn)} title={f.principalArn}>
-                    {arnLabel(f.principalArn)}
-                  </a>
-                )}
+                {f.principalArn && <PrincipalLink principal={{ arn: f.principalArn }} />}
                 {f.fingerprint && (
                   <div class="tw-sub tw-mono">
                     <a href={hrefFor('key', f.fingerprint)}>{f.fingerprint}</a>

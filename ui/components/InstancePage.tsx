@@ -79,6 +79,7 @@ export function InstancePage({ id, params }: Props) {
                 findings={data.findings}
                 caption="Findings of this instance"
                 onChanged={result.reload}
+                showInstance={false}
               />
             </Section>
           )}

@@ -20,6 +20,7 @@ const MINUTE = 60_000;
 const OPTIONS: TimelineOptions = {
   moment: (date: moment.MomentInput) => moment(date).utc(),
   stack: true,
+  align: 'left',
   zoomMin: 1000,
   zoomMax: 5 * 365 * 24 * 60 * MINUTE,
   orientation: { axis: 'top', item: 'top' },
@@ -46,14 +47,17 @@ function item(mark: Mark): DataItem {
   };
 }
 
-/** Shows all marks; a few minutes either side when they fall within one moment. */
+/**
+ * Shows all marks: a little room on the left, more on the right (a mark's box starts at its time and
+ * runs right), a few minutes either side when they fall within one moment.
+ */
 function fitAll(chart: VisTimeline, marks: readonly Mark[]): void {
   if (marks.length === 0) return;
   const times = marks.flatMap((m) => [Date.parse(m.start), Date.parse(m.end ?? m.start)]);
   const min = Math.min(...times);
   const max = Math.max(...times);
-  const pad = Math.max((max - min) * 0.08, 5 * MINUTE);
-  chart.setWindow(min - pad, max + pad, { animation: false });
+  const span = Math.max(max - min, 10 * MINUTE);
+  chart.setWindow(min - span * 0.05, max + span * 0.25, { animation: false });
 }
 
 /**

@@ -17,26 +17,25 @@ export function principalLabel(p: Principal | undefined): string {
   if (p.type === 'AWSService') return p.invokedBy ?? 'AWS service';
   if (p.type === 'AssumedRole' || resource?.startsWith('assumed-role/')) {
     const [, role, session] = (resource ?? '').split('/');
-    const name = p.sessionName ?? session;
-    const roleName = p.roleName ?? role;
-    if (name && roleName) return `${name} (${roleName})`;
-    return name ?? roleName ?? p.arn ?? 'assumed role';
+    return p.sessionName ?? session ?? p.roleName ?? role ?? p.arn ?? 'assumed role';
   }
   if (p.userName) return p.userName;
   if (resource?.startsWith('user/')) return resource.split('/').pop() ?? resource;
   return p.arn || p.invokedBy || p.accessKeyId || p.type || 'unknown';
 }
 
+/** The role behind an assumed-role session (shown under its session name), else undefined. */
+export function principalRole(p: Principal | undefined): string | undefined {
+  if (!p) return undefined;
+  const resource = arnResource(p.arn);
+  if (p.type !== 'AssumedRole' && !resource?.startsWith('assumed-role/')) return undefined;
+  return p.roleName ?? resource?.split('/')[1];
+}
+
 /** What `query user` takes for this principal: the full ARN when there is one. */
 export function principalQuery(p: Principal | undefined): string | undefined {
   if (!p) return undefined;
   return p.arn || p.userName || p.accessKeyId || undefined;
-}
-
-/** A principal ARN of a finding line, named as `principalLabel` does. */
-export function arnLabel(arn: string | null | undefined): string {
-  if (!arn) return '';
-  return principalLabel({ arn });
 }
 
 /** `2024-08-01 13:24:47` (UTC) of an ISO time; the text itself when it is not one. */

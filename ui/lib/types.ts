@@ -115,6 +115,8 @@ export interface EventAnswer {
   readonly record: Record<string, unknown> | null;
   readonly findings: readonly FindingLine[];
   readonly conflicts: readonly Record<string, unknown>[];
+  /** Why `record` is null (its log file is gone, unreadable, ...). */
+  readonly recordProblem?: string | null;
   readonly [key: string]: unknown;
 }
 
