@@ -116,6 +116,7 @@ export async function readReviews(store: ReviewStore, nowMs: number): Promise<Ma
   do {
     const page = await store.queryPage(REVIEWS_PARTITION, {
       nowMs,
+      wholePartition: true,
       limit: 1000,
       ...(startKey ? { startKey } : {}),
     });
