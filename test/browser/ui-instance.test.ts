@@ -140,8 +140,8 @@ describe('trailwatch ui: instance timeline in Chromium', () => {
 
       const gap = async (): Promise<number> => {
         const [first, last] = await Promise.all([
-          page.locator(`[data-event-id="${STRATUS_PUSH}"]`).boundingBox(),
-          page.locator(`[data-event-id="${PUSH_AS_ROOT}"]`).boundingBox(),
+          page.locator(`.tw-tl-link[data-event-id="${STRATUS_PUSH}"]`).boundingBox(),
+          page.locator(`.tw-tl-link[data-event-id="${PUSH_AS_ROOT}"]`).boundingBox(),
         ]);
         return (last?.x ?? 0) - (first?.x ?? 0);
       };

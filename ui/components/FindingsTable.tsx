@@ -34,7 +34,7 @@ export function FindingsTable({ findings, caption, onChanged, showInstance = tru
           {findings.map((f) => (
             <tr key={`${f.rule}#${f.eventID}`} data-rule={f.rule} data-event-id={f.eventID}>
               <td class="tw-nowrap">
-                <a href={eventHref(f.eventID)} aria-label={`Event ${f.eventID} at ${f.eventTime}`}>
+                <a href={eventHref(f.eventID)} title={`Event ${f.eventID}`}>
                   <Time iso={f.eventTime} />
                 </a>
                 {f.eventName && <div class="tw-sub">{f.eventName}</div>}

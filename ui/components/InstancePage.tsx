@@ -97,6 +97,11 @@ export function InstancePage({ id, params }: Props) {
               />
             }
           >
+            {(data.notes ?? []).map((note) => (
+              <p key={note} class="tw-note" role="note">
+                {note}
+              </p>
+            ))}
             <AccessTable access={data.access} />
           </Section>
           <Section id="related" title="Related resources">

@@ -19,7 +19,11 @@ export function PrincipalLink({ principal }: { readonly principal: Principal | u
       ) : (
         <span>{label}</span>
       )}
-      {role && role !== label && <div class="tw-sub tw-role">{role}</div>}
+      {role && role !== label && (
+        <div class="tw-sub tw-role" title={role}>
+          {role}
+        </div>
+      )}
     </>
   );
 }

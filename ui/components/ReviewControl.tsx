@@ -40,6 +40,7 @@ export function ReviewControl({ finding, onChanged }: Props) {
   if (review) {
     return (
       <div class="tw-review">
+        <p class="tw-review-state">✓ Reviewed</p>
         <p class="tw-review-note">{review.note || <em>no note</em>}</p>
         <p class="tw-sub">
           by {review.by}, <Time iso={review.at} />
@@ -60,12 +61,11 @@ export function ReviewControl({ finding, onChanged }: Props) {
   if (readOnly) return <span class="tw-sub">{meta ? 'read-only store' : ''}</span>;
   if (!editing)
     return (
-      <button
-        type="button"
-        onClick={() => setEditing(true)}
-        aria-label={`Mark reviewed: ${finding.rule} on ${finding.eventID}`}
-      >
-        Mark reviewed…
+      <button type="button" onClick={() => setEditing(true)}>
+        Mark reviewed
+        <span class="tw-visually-hidden">
+          : {finding.rule} on event {finding.eventID}
+        </span>
       </button>
     );
   return (

@@ -47,17 +47,33 @@ function item(mark: Mark): DataItem {
   };
 }
 
+/** Room kept right of the last mark for its box (a box starts at its time and runs right), in pixels. */
+const BOX_ROOM = 380;
+
 /**
- * Shows all marks: a little room on the left, more on the right (a mark's box starts at its time and
- * runs right), a few minutes either side when they fall within one moment.
+ * The window that shows all marks: a little room on the left, the width of a box on the right, a few
+ * minutes either side when they all fall within one moment.
  */
-function fitAll(chart: VisTimeline, marks: readonly Mark[]): void {
-  if (marks.length === 0) return;
+function windowFor(marks: readonly Mark[], width: number): { start: number; end: number } | undefined {
+  if (marks.length === 0) return undefined;
   const times = marks.flatMap((m) => [Date.parse(m.start), Date.parse(m.end ?? m.start)]);
   const min = Math.min(...times);
   const max = Math.max(...times);
   const span = Math.max(max - min, 10 * MINUTE);
-  chart.setWindow(min - span * 0.05, max + span * 0.25, { animation: false });
+  const right = Math.min(BOX_ROOM / Math.max(width, 1), 0.6);
+  const total = span / (1 - right - 0.04);
+  return { start: min - total * 0.04, end: max + total * right };
+}
+
+function fitAll(chart: VisTimeline, marks: readonly Mark[], width: number): void {
+  const window = windowFor(marks, width);
+  if (window) chart.setWindow(window.start, window.end, { animation: false });
+}
+
+/** The width of the timeline's item area (the chart without its lane labels). */
+function itemsWidth(container: HTMLElement | null): number {
+  const center = container?.querySelector<HTMLElement>('.vis-panel.vis-center');
+  return center?.clientWidth || (container?.clientWidth ?? 1000) - 200;
 }
 
 /**
@@ -72,9 +88,12 @@ export function Timeline({ events, access, findings, onRange }: Props) {
   const rangeListener = useRef(onRange);
   rangeListener.current = onRange;
 
+  // Created once (the effect below follows `data`).
   useEffect(() => {
     if (!box.current) return undefined;
-    const created = new VisTimeline(box.current, [], [], OPTIONS);
+    // The first window is an option: vis-timeline fits the items itself on its first draw otherwise.
+    const first = windowFor(data.marks, itemsWidth(box.current));
+    const created = new VisTimeline(box.current, [], [], { ...OPTIONS, ...first });
     created.on('click', (props: { item?: string | number | null; what?: string | null }) => {
       if (props.item !== null && props.item !== undefined && props.what === 'item')
         location.hash = eventHref(String(props.item));
@@ -98,7 +117,7 @@ export function Timeline({ events, access, findings, onRange }: Props) {
       order,
     })) as unknown as DataGroup[];
     current.setData({ groups, items: data.marks.map(item) });
-    fitAll(current, data.marks);
+    fitAll(current, data.marks, itemsWidth(box.current));
   }, [data]);
 
   const zoom = (factor: number): void => {
@@ -136,11 +155,11 @@ export function Timeline({ events, access, findings, onRange }: Props) {
           </label>
         </fieldset>
         <div class="tw-button-group">
-          <button type="button" onClick={() => move(-0.5)} aria-label="Move earlier">
-            ◀ Earlier
+          <button type="button" onClick={() => move(-0.5)}>
+            <span aria-hidden="true">◀ </span>Earlier
           </button>
-          <button type="button" onClick={() => move(0.5)} aria-label="Move later">
-            Later ▶
+          <button type="button" onClick={() => move(0.5)}>
+            Later<span aria-hidden="true"> ▶</span>
           </button>
           <button type="button" onClick={() => zoom(0.5)}>
             Zoom in
@@ -148,7 +167,10 @@ export function Timeline({ events, access, findings, onRange }: Props) {
           <button type="button" onClick={() => zoom(-0.5)}>
             Zoom out
           </button>
-          <button type="button" onClick={() => chart.current && fitAll(chart.current, data.marks)}>
+          <button
+            type="button"
+            onClick={() => chart.current && fitAll(chart.current, data.marks, itemsWidth(box.current))}
+          >
             Show all
           </button>
         </div>

@@ -18,11 +18,11 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** What a mark says to a screen reader beyond its visible text: when, who, how it ended. */
 export function describeMark(mark: Mark): string {
   const e = mark.event;
-  const parts = [`${e.eventName} at ${formatTime(mark.start)} UTC by ${principalLabel(e.principal)}`];
+  const parts = [` at ${formatTime(mark.start)} UTC by ${principalLabel(e.principal)}`];
   if (mark.failed) parts.push(`failed: ${e.errorCode}`);
-  if (mark.rules.length > 0) parts.push(`finding: ${mark.rules.join(', ')}`);
   return parts.join('; ');
 }
 
@@ -32,8 +32,8 @@ export function markContent(mark: Mark): HTMLElement {
   link.href = eventHref(mark.id);
   link.dataset.eventId = mark.id;
   link.dataset.time = mark.start;
-  link.setAttribute('aria-label', describeMark(mark));
   link.append(el('span', 'tw-tl-name', mark.event.eventName));
+  link.append(el('span', 'tw-visually-hidden', describeMark(mark)));
   if (mark.rules.length > 0) link.append(el('span', 'tw-tl-flag', `⚑ ${mark.rules.join(', ')}`));
   return link;
 }

@@ -94,6 +94,8 @@ export interface InstanceAnswer {
   readonly findings: readonly FindingLine[];
   readonly related: Related;
   readonly more: boolean;
+  /** Bounds the access paths reached (what `access` prints on stderr). */
+  readonly notes?: readonly string[];
 }
 
 export type LookupKind = 'user' | 'key' | 'keypair' | 'ip' | 'resource';
