@@ -2,7 +2,10 @@ import { render } from 'preact';
 import { App } from './components/App';
 import { Api } from './lib/api';
 import 'vis-timeline/styles/vis-timeline-graph2d.css';
-import './styles/app.css';
+import './styles/base.css';
+import './styles/forms.css';
+import './styles/tables.css';
+import './styles/timeline.css';
 
 /**
  * Takes the per-run token from the address once, keeps it in memory only and removes it from the address

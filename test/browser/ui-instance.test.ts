@@ -119,7 +119,7 @@ describe('trailwatch ui: instance timeline in Chromium', () => {
   );
 
   browserIt(
-    'switches to one lane per access method and zooms with the buttons',
+    'switches to one lane per access method, zooms with the buttons, and reaches the marks by keyboard',
     async () => {
       const { ui: server, browser: b } = started();
       const { page } = b;
@@ -150,6 +150,19 @@ describe('trailwatch ui: instance timeline in Chromium', () => {
       await page.waitForTimeout(600);
       expect(await gap()).toBeGreaterThan(before * 1.3);
       await screenshot(page, '4-instance-lanes-by-method-zoomed');
+
+      // the marks are links the keyboard reaches: Tab from the toolbar, Enter opens the event
+      await page.getByRole('button', { name: 'Show all' }).click();
+      let focused: string | null = null;
+      for (let i = 0; i < 20 && !focused; i++) {
+        await page.keyboard.press('Tab');
+        focused = (await page.evaluate(
+          "document.activeElement?.classList.contains('tw-tl-link') ? document.activeElement.dataset.eventId : null",
+        )) as string | null;
+      }
+      expect(focused).not.toBeNull();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`**/#/event/${focused}`);
       expect(b.problems).toEqual([]);
     },
     60_000,
