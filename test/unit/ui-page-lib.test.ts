@@ -1,9 +1,11 @@
 import fc from 'fast-check';
+import { RULE_IDS } from '../../lambda/core/rules';
 import { EVENT_COLUMNS, FINDING_COLUMNS } from '../../ui/lib/columns';
 import { csvCell, exportName, toCsv, toNdjson } from '../../ui/lib/export';
 import { formatTime, fromInputValue, principalLabel, principalRole, toInputValue } from '../../ui/lib/format';
 import { buildLanes, OTHER_CALLS } from '../../ui/lib/lanes';
 import { hrefFor, parseRoute, resourceHref } from '../../ui/lib/route';
+import { RULES } from '../../ui/lib/rules';
 import type { AccessLine, EventLine, FindingLine } from '../../ui/lib/types';
 
 /** The pure parts of the page of `trailwatch ui` (ui/lib/): exports, routes, names, timeline lanes. */
@@ -165,6 +167,12 @@ describe('names and times', () => {
     expect(fromInputValue('2024-08-01T13:24')).toBe('2024-08-01T13:24:00Z');
     expect(fromInputValue('2024-08-01T13:24:47')).toBe('2024-08-01T13:24:47Z');
     expect(fromInputValue('')).toBeUndefined();
+  });
+});
+
+describe('findings filter', () => {
+  it('offers every rule of the registry, no other (a list the bundle keeps without the rules code)', () => {
+    expect([...RULES].sort()).toEqual([...RULE_IDS].sort());
   });
 });
 

@@ -1,4 +1,8 @@
-/** The rule IDs of CONTRACT.md, offered by the findings filter (any other ID can be typed). */
+/**
+ * The rule IDs, offered by the findings filter (any other text can be typed). A copy of the registry's
+ * `RULE_IDS` (lambda/core/rules/) that keeps the rules' code out of the bundle; test/unit/ui-page-lib.test.ts
+ * fails when they differ.
+ */
 export const RULES: readonly string[] = [
   'ssh-root-identity',
   'ssh-root-os-user',
