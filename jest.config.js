@@ -1,7 +1,7 @@
 /**
  * Test tiers: `unit` (pure code, fixtures), `infra` (the CDK stack: Template assertions, cdk-nag,
- * cfn-lint), `integration` (the handler, the store and the CLI on dynalite and s3rver) and `deploy`
- * (cdk deploy onto moto_server).
+ * cfn-lint), `integration` (the handler, the store and the CLI on dynalite and s3rver), `deploy`
+ * (cdk deploy onto moto_server) and `browser` (`trailwatch ui`'s page in Chromium).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Transpile only, file by file (tsconfig has isolatedModules); `npm run lint` (tsc --noEmit) type-checks.
@@ -24,5 +24,7 @@ module.exports = {
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.test.ts'] },
+    // The page of `trailwatch ui` in Chromium (playwright-core), against the built CLI (npm run build).
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };
