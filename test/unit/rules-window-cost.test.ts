@@ -1,6 +1,6 @@
 import type { IndexedEvent } from '../../lambda/core/event';
 import type { Principal } from '../../lambda/core/identity';
-import { DEFAULT_DETECTION, RULES, type RuleId, statefulHitsOf } from '../../lambda/core/rules';
+import { DEFAULT_DETECTION, RULES, type RuleId, statefulHits, statefulHitsOf } from '../../lambda/core/rules';
 import { referenceHits } from '../helpers/window-reference';
 
 /**
@@ -122,5 +122,22 @@ describe.each(Object.keys(HISTORIES) as RuleId[])('%s on a history within one wi
     const small = readsFor(id, 300, 'reference');
     const large = readsFor(id, 600, 'reference');
     expect(large.reads / small.reads).toBeGreaterThan(3.5);
+  });
+});
+
+describe('the SSH key rules on a key pushed 20,000 times within one window (statefulHits)', () => {
+  it('read each push a bounded number of times, ssh-key-multi-principal drawing its principals once', () => {
+    const readsOf = (n: number) => {
+      const reads = { count: 0 };
+      const pushes = history('ssh-key-multi-instance', n, reads);
+      reads.count = 0;
+      const hits = statefulHits(pushes, { ...DEFAULT_DETECTION, multiPrincipalThreshold: 1 });
+      expect([...hits.values()].filter((h) => h.length === 2)).toHaveLength(n);
+      return reads.count;
+    };
+    const small = readsOf(10_000);
+    const large = readsOf(20_000);
+    expect(large / 20_000).toBeLessThan(40);
+    expect(large / small).toBeLessThan(2.1);
   });
 });
