@@ -1,8 +1,17 @@
-import { credentialsElsewhere, elsewhereText, madeByInstance } from '../access/credentials-elsewhere';
+import {
+  credentialsElsewhere,
+  type ElsewhereReason,
+  elsewhereText,
+  madeByInstance,
+} from '../access/credentials-elsewhere';
 import type { IndexedEvent } from '../event';
 import { canonicalAddress } from '../ip';
+import { CredentialsWindow } from './credentials-window';
+import type { KeyHistory } from './key-history';
 import { defineRule, fire, PASS } from './rule';
 import { around, type Timed } from './window';
+
+const ID = 'ec2-instance-credentials-elsewhere';
 
 /** (a) A call made with an instance's own role credentials, from an IP address. */
 function instanceCall(event: IndexedEvent): boolean {
@@ -40,6 +49,52 @@ function nearest(events: readonly Timed[], ms: number): Timed | undefined {
   return best;
 }
 
+/** A verdict's reason, and the human event nearest to the call at its address. */
+interface Judged {
+  readonly reason: ElsewhereReason | undefined;
+  readonly human: Timed | undefined;
+}
+
+/**
+ * An event of the history, from the lookups made once for all of them (`CredentialsWindow`): what
+ * `alone` finds in its window. The call's address has a human event within the window: `shared-ip`;
+ * else the first call (as `credentialsElsewhere` orders them) with its access key within the window
+ * gives the address the key was first used from (its own when it is that first call).
+ */
+function swept(event: IndexedEvent, ms: number, ip: string, lookups: CredentialsWindow): Judged {
+  const human = lookups.nearestHuman(ip, ms);
+  if (human) return { reason: { kind: 'shared-ip', ip, principal: human.event.principal }, human };
+  const key = event.principal.accessKeyId;
+  const first = key === undefined ? undefined : lookups.firstCall(event.actorInstanceId, key, ms);
+  const firstIp = first && canonicalAddress(first.event.sourceIPAddress);
+  if (key === undefined || !first || firstIp === undefined || firstIp === ip)
+    return { reason: undefined, human };
+  return { reason: { kind: 'second-ip', ip, accessKeyId: key, firstIp }, human };
+}
+
+/** Any other event (a test's, a copy): the decision of `credentialsElsewhere` on its window's events. */
+function alone(event: IndexedEvent, ip: string, history: KeyHistory, windowMs: number): Judged | undefined {
+  const instance = event.actorInstanceId;
+  const found = around(
+    event,
+    history,
+    windowMs,
+    (e) =>
+      (instanceCall(e) && e.actorInstanceId === instance) ||
+      (humanAccess(e) && canonicalAddress(e.sourceIPAddress) === ip),
+  );
+  if (!found) return undefined;
+  const calls = found.nearby.filter((p) => p.event.actorInstanceId === instance).map((p) => p.event);
+  const human = nearest(
+    found.nearby.filter((p) => p.event.actorInstanceId === undefined),
+    found.own.timeMs,
+  );
+  const reason = credentialsElsewhere(calls, (at) => (at === ip ? human?.event.principal : undefined)).get(
+    event.eventID,
+  );
+  return { reason, human };
+}
+
 /**
  * An instance's role credentials used from somewhere the instance is not: from an address where a
  * principal that is not an instance session also reached an instance, or with the same access key
@@ -49,7 +104,7 @@ function nearest(events: readonly Timed[], ms: number): Timed | undefined {
  * instance's calls, never on the human events themselves.
  */
 export const ec2InstanceCredentialsElsewhere = defineRule({
-  id: 'ec2-instance-credentials-elsewhere',
+  id: ID,
   title: "an instance's role credentials used from a source IP that is not the instance's own",
   firesWhen:
     'a call made with an instance’s own role credentials comes from an IP where a principal that is not an instance session reached an instance (`SendCommand`, `StartSession`, `SendSSHPublicKey`, …) within 720 minutes, or the same access key was used from another IP first within 720 minutes',
@@ -70,25 +125,24 @@ export const ec2InstanceCredentialsElsewhere = defineRule({
   evaluate(event, { settings, history }) {
     if (!history || !instanceCall(event)) return PASS;
     const instance = event.actorInstanceId;
-    const ip = canonicalAddress(event.sourceIPAddress);
-    const found = around(
-      event,
-      history,
-      settings.credentialsWindowMinutes * 60_000,
-      (e) =>
-        (instanceCall(e) && e.actorInstanceId === instance) ||
-        (humanAccess(e) && canonicalAddress(e.sourceIPAddress) === ip),
-    );
-    if (!found) return PASS;
-    const calls = found.nearby.filter((p) => p.event.actorInstanceId === instance).map((p) => p.event);
-    const human = nearest(
-      found.nearby.filter((p) => p.event.actorInstanceId === undefined),
-      found.own.timeMs,
-    );
-    const reason = credentialsElsewhere(calls, (at) => (at === ip ? human?.event.principal : undefined)).get(
-      event.eventID,
-    );
-    if (!reason) return PASS;
+    const ip = canonicalAddress(event.sourceIPAddress) as string;
+    const windowMs = settings.credentialsWindowMinutes * 60_000;
+    const own = history.get(event.eventID);
+    const judged =
+      own?.event === event
+        ? swept(
+            event,
+            own.timeMs,
+            ip,
+            history.memo(
+              settings,
+              ID,
+              () => new CredentialsWindow(history, windowMs, instanceCall, humanAccess),
+            ),
+          )
+        : alone(event, ip, history, windowMs);
+    if (!judged?.reason) return PASS;
+    const { reason, human } = judged;
     const seen =
       reason.kind === 'shared-ip' && human ? ` (${human.event.eventName} at ${human.event.eventTime})` : '';
     return fire(`credentials of ${instance} used ${elsewhereText(reason)}${seen}`);

@@ -1,7 +1,7 @@
 import { EC2_SOURCE } from '../access/events';
 import { eventsNamed } from './applies';
 import { defineRule, fire, PASS } from './rule';
-import { callsOf, listed, principalKey, principalWindow } from './window';
+import { callsOf, listedKeys, principalKey, principalWindow } from './window';
 
 /** `GetPasswordData`, allowed or not. */
 const getsPasswordData = eventsNamed(EC2_SOURCE, 'GetPasswordData');
@@ -35,17 +35,17 @@ export const ec2PasswordData = defineRule({
   evaluate(event, { settings, history }) {
     if (!history || !getsPasswordData(event)) return PASS;
     const minutes = settings.passwordDataWindowMinutes;
-    const w = principalWindow(
-      event,
-      history,
-      minutes,
-      getsPasswordData,
-      (calls, instances) =>
+    const w = principalWindow(event, history, {
+      rule: 'ec2-password-data',
+      settings,
+      windowMinutes: minutes,
+      applies: getsPasswordData,
+      enough: (calls, instances) =>
         instances >= settings.passwordDataInstanceThreshold || calls >= settings.passwordDataCallThreshold,
-    );
+    });
     if (!w) return PASS;
     return fire(
-      `password data of ${w.keys.length} instance${w.keys.length === 1 ? '' : 's'} asked for within ${minutes} minutes ${callsOf(w)}: ${listed(w.keys)}`,
+      `password data of ${w.distinct} instance${w.distinct === 1 ? '' : 's'} asked for within ${minutes} minutes ${callsOf(w)}: ${listedKeys(w)}`,
     );
   },
 });

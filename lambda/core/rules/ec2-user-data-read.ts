@@ -1,6 +1,6 @@
 import type { IndexedEvent } from '../event';
 import { defineRule, fire, PASS } from './rule';
-import { callsOf, listed, principalKey, principalWindow } from './window';
+import { callsOf, listedKeys, principalKey, principalWindow } from './window';
 
 /** A read of an instance's user data (`DescribeInstanceAttribute` of `userData`), allowed or not. */
 const readsUserData = (event: IndexedEvent): boolean => event.access?.method === 'user-data-read';
@@ -34,16 +34,16 @@ export const ec2UserDataRead = defineRule({
   evaluate(event, { settings, history }) {
     if (!history || !readsUserData(event) || event.instanceIds.length === 0) return PASS;
     const minutes = settings.userDataReadWindowMinutes;
-    const w = principalWindow(
-      event,
-      history,
-      minutes,
-      readsUserData,
-      (_, instances) => instances >= settings.userDataReadThreshold,
-    );
+    const w = principalWindow(event, history, {
+      rule: 'ec2-user-data-read',
+      settings,
+      windowMinutes: minutes,
+      applies: readsUserData,
+      enough: (_, instances) => instances >= settings.userDataReadThreshold,
+    });
     if (!w) return PASS;
     return fire(
-      `user data of ${w.keys.length} instances read within ${minutes} minutes ${callsOf(w)}: ${listed(w.keys)}`,
+      `user data of ${w.distinct} instances read within ${minutes} minutes ${callsOf(w)}: ${listedKeys(w)}`,
     );
   },
 });

@@ -2,7 +2,9 @@ import { sshKeyIndex } from '../indexes/ssh-key';
 import { isKeyPush } from './applies';
 import { reachedInstance } from './key-history';
 import { defineRule, fire, PASS } from './rule';
-import { listed, windowReaching } from './window';
+import { listedKeys, WindowSweep } from './window';
+
+const ID = 'ssh-key-multi-instance';
 
 /**
  * The same key reached N or more distinct instances within the window (default 2 in 60 minutes):
@@ -10,7 +12,7 @@ import { listed, windowReaching } from './window';
  * window of the configured length that contains it, so it does not depend on the order pushes arrive.
  */
 export const sshKeyMultiInstance = defineRule({
-  id: 'ssh-key-multi-instance',
+  id: ID,
   title: 'the same key reaching several instances within a short window',
   firesWhen: 'the same key reaches 2 or more distinct instances within 60 minutes (successful pushes only)',
   settings: ['multiInstanceWindowMinutes', 'multiInstanceThreshold'],
@@ -28,25 +30,26 @@ export const sshKeyMultiInstance = defineRule({
   },
   evaluate(push, { settings, history }) {
     if (!history || !push.ssh?.fingerprint || !reachedInstance(push)) return PASS;
-    const own = history.pushes.find((p) => p.event.eventID === push.eventID);
-    if (!own) return PASS;
-    const window = settings.multiInstanceWindowMinutes * 60_000;
-    const nearby = history
-      .within(own.timeMs - window, own.timeMs + window)
-      .filter((p) => reachedInstance(p.event));
-    // every window of the configured length that contains the push (rules/window.ts)
-    const reached =
-      own.event.instanceIds.length > 0 &&
-      windowReaching(
-        nearby,
-        own.timeMs,
-        window,
-        (e) => e.instanceIds,
-        (_, instances) => instances >= settings.multiInstanceThreshold,
-      );
+    const own = history.get(push.eventID);
+    if (!own || own.event.instanceIds.length === 0) return PASS;
+    const minutes = settings.multiInstanceWindowMinutes;
+    // every window of the configured length that contains the push (rules/window.ts), from one sweep
+    // of the key's successful pushes shared by every verdict on this history
+    const sweep = history.memo(
+      settings,
+      ID,
+      () =>
+        new WindowSweep(
+          history.pushes.filter((p) => reachedInstance(p.event)),
+          minutes * 60_000,
+          (e) => e.instanceIds,
+          (_, instances) => instances >= settings.multiInstanceThreshold,
+        ),
+    );
+    const reached = sweep.at(own.timeMs);
     if (reached)
       return fire(
-        `key reached ${reached.keys.length} instances within ${settings.multiInstanceWindowMinutes} minutes: ${listed(reached.keys)}`,
+        `key reached ${reached.distinct} instances within ${minutes} minutes: ${listedKeys(reached)}`,
       );
     return PASS;
   },

@@ -1,6 +1,6 @@
 import type { IndexedEvent } from '../event';
 import { defineRule, fire, PASS } from './rule';
-import { callsOf, listed, principalKey, principalWindow } from './window';
+import { callsOf, listedKeys, principalKey, principalWindow } from './window';
 
 /**
  * A `SendCommand` or `StartSession` naming at least one instance, allowed or not (a `ResumeSession`
@@ -38,16 +38,16 @@ export const ssmCommandManyInstances = defineRule({
   evaluate(event, { settings, history }) {
     if (!history || !reachesInstances(event)) return PASS;
     const minutes = settings.ssmWindowMinutes;
-    const w = principalWindow(
-      event,
-      history,
-      minutes,
-      reachesInstances,
-      (_, instances) => instances >= settings.ssmInstanceThreshold,
-    );
+    const w = principalWindow(event, history, {
+      rule: 'ssm-command-many-instances',
+      settings,
+      windowMinutes: minutes,
+      applies: reachesInstances,
+      enough: (_, instances) => instances >= settings.ssmInstanceThreshold,
+    });
     if (!w) return PASS;
     return fire(
-      `commands or sessions on ${w.keys.length} instances within ${minutes} minutes ${callsOf(w)}: ${listed(w.keys)}`,
+      `commands or sessions on ${w.distinct} instances within ${minutes} minutes ${callsOf(w)}: ${listedKeys(w)}`,
     );
   },
 });

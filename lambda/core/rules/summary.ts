@@ -11,10 +11,14 @@ export function summaryOf(
   valuesOf: (event: IndexedEvent) => readonly string[],
 ): SummaryValues | undefined {
   if (context.summary) return context.summary;
-  if (!context.history) return undefined;
-  const values = new Set<string>();
-  for (const { event } of context.history.pushes) for (const v of valuesOf(event)) values.add(v);
-  return { values: [...values].sort(), more: false };
+  const history = context.history;
+  if (!history) return undefined;
+  // drawn once per history, for every verdict on it
+  return history.memo(valuesOf, 'summary', () => {
+    const values = new Set<string>();
+    for (const { event } of history.pushes) for (const v of valuesOf(event)) values.add(v);
+    return { values: [...values].sort(), more: false };
+  });
 }
 
 /**

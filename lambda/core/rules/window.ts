@@ -2,6 +2,10 @@ import type { IndexedEvent } from '../event';
 import { principalName } from '../identity';
 import { parseTime } from '../time';
 import type { KeyHistory } from './key-history';
+import type { DetectionSettings } from './rule';
+import { LISTED, type WindowReach, WindowSweep } from './window-sweep';
+
+export { LISTED, type WindowReach, WindowSweep } from './window-sweep';
 
 /**
  * Windowed counts for the stateful rules ("N distinct things within M minutes"), in a form whose
@@ -90,7 +94,18 @@ export function around(
 
 /** A short list of IDs for a detail: the first ten, then `…`. */
 export function listed(ids: readonly string[]): string {
-  return `${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`;
+  return `${ids.slice(0, LISTED).join(', ')}${ids.length > LISTED ? ', …' : ''}`;
+}
+
+/** `listed` of a window's distinct keys. */
+export function listedKeys(w: WindowReach): string {
+  return `${w.firstKeys.join(', ')}${w.distinct > LISTED ? ', …' : ''}`;
+}
+
+/** A window as `windowReaching` counts it, as a finding tells it. */
+export function reachOf(w: WindowCount): WindowReach {
+  const { fromMs, toMs, events, failed, keys } = w;
+  return { fromMs, toMs, events, failed, distinct: keys.length, firstKeys: keys.slice(0, LISTED) };
 }
 
 /** The history key of the rules that count one principal's calls: the principal (its ARN). */
@@ -98,25 +113,76 @@ export function principalKey(event: IndexedEvent): readonly string[] {
   return [principalName(event.principal)];
 }
 
+/** What a per-principal windowed rule counts (ec2-user-data-read, ec2-password-data, …). */
+export interface PrincipalWindowSpec {
+  /** The rule's ID: its sweep of a history is made once per settings object and rule. */
+  readonly rule: string;
+  readonly settings: DetectionSettings;
+  readonly windowMinutes: number;
+  /** The events counted (of the same principal as the judged one). */
+  readonly applies: (e: IndexedEvent) => boolean;
+  /** Whether a window's calls and distinct instances reach the rule's threshold. */
+  readonly enough: (calls: number, instances: number) => boolean;
+}
+
 /**
  * The earliest window of `windowMinutes` containing the event in which the same principal's events
- * that `applies` keeps reach `enough` (calls, distinct instances they name), or undefined.
+ * that `applies` keeps reach `enough` (calls, distinct instances they name), or undefined. An event of
+ * the history is judged from one sweep of the history per principal (`WindowSweep`, made once for all
+ * its events); any other event (a test's, a copy) from its own window, as `around` and
+ * `windowReaching` count it: the same answer.
  */
 export function principalWindow(
   event: IndexedEvent,
   history: KeyHistory,
-  windowMinutes: number,
-  applies: (e: IndexedEvent) => boolean,
-  enough: (calls: number, instances: number) => boolean,
-): WindowCount | undefined {
+  spec: PrincipalWindowSpec,
+): WindowReach | undefined {
   const who = principalName(event.principal);
-  const windowMs = windowMinutes * 60_000;
-  const found = around(event, history, windowMs, (e) => applies(e) && principalName(e.principal) === who);
+  const windowMs = spec.windowMinutes * 60_000;
+  const own = history.get(event.eventID);
+  if (own?.event === event && spec.applies(event)) {
+    const sweeps = history.memo(spec.settings, spec.rule, () => principalSweeps(history, windowMs, spec));
+    return sweeps(who)?.at(own.timeMs);
+  }
+  const found = around(
+    event,
+    history,
+    windowMs,
+    (e) => spec.applies(e) && principalName(e.principal) === who,
+  );
   if (!found) return undefined;
-  return windowReaching(found.nearby, found.own.timeMs, windowMs, (e) => e.instanceIds, enough);
+  const w = windowReaching(found.nearby, found.own.timeMs, windowMs, (e) => e.instanceIds, spec.enough);
+  return w && reachOf(w);
+}
+
+/** The history's counted events by principal, each principal's swept when first asked for. */
+function principalSweeps(
+  history: KeyHistory,
+  windowMs: number,
+  spec: PrincipalWindowSpec,
+): (who: string) => WindowSweep | undefined {
+  const byPrincipal = new Map<string, Timed[]>();
+  for (const p of history.pushes) {
+    if (!spec.applies(p.event)) continue;
+    const who = principalName(p.event.principal);
+    const events = byPrincipal.get(who);
+    if (events) events.push(p);
+    else byPrincipal.set(who, [p]);
+  }
+  const swept = new Map<string, WindowSweep>();
+  return (who) => {
+    const events = byPrincipal.get(who);
+    if (!events) return undefined;
+    let sweep = swept.get(who);
+    if (!sweep) {
+      sweep = new WindowSweep(events, windowMs, (e) => e.instanceIds, spec.enough);
+      swept.set(who, sweep);
+    }
+    return sweep;
+  };
 }
 
 /** `(15 calls, 15 failed)`, `(3 calls)`. */
-export function callsOf(w: WindowCount): string {
+export function callsOf(w: Pick<WindowReach, 'events' | 'failed'>): string {
   return `(${w.events} call${w.events === 1 ? '' : 's'}${w.failed > 0 ? `, ${w.failed} failed` : ''})`;
 }
