@@ -12,8 +12,9 @@ import { type Column, listCell } from './table';
 /**
  * The columns of the CLI's tables, in the order printed. `priority` says which give way first when a
  * table is wider than the terminal (the lowest; see table.ts); `keep` columns (times, IDs,
- * fingerprints, IP addresses, rule IDs: what is pasted into the next command) are never cut, only left
- * out when the terminal is too narrow for them. docs/cli.md "Tables" describes them.
+ * fingerprints, IP addresses, rule IDs, methods, severities: what is pasted into the next command or
+ * matched on) are never cut, only left out when the terminal is too narrow for them. docs/cli.md
+ * "Tables" describes them.
  */
 
 /** Highest first: the time, then what was done, by whom, to what. */
@@ -31,11 +32,11 @@ const P = {
   ip: 65,
   outcome: 60,
   error: 55,
+  sessionEnd: 52,
   detail: 50,
   method: 45,
   keyType: 42,
   eventId: 40,
-  sessionEnd: 38,
   attack: 30,
 } as const;
 
@@ -95,7 +96,7 @@ const EVENT_ID: Column<IndexedEvent> = {
 const EVENT_METHOD: Column<IndexedEvent> = {
   header: 'METHOD',
   priority: P.method,
-  min: 10,
+  keep: true,
   value: (e) => e.access?.method ?? '-',
 };
 

@@ -162,6 +162,8 @@ export function renderEventDetails(e: IndexedEvent, findings?: readonly FindingL
     ['Read-only', e.readOnly ? 'yes' : 'no'],
     ['Error', e.errorCode ? `${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}` : undefined],
     ['Principal', `${principalName(p)}${p.type ? ` (${p.type})` : ''}`],
+    // the session name when the ARN does not end with it (an anonymised or mangled ARN)
+    ['Session', p.sessionName && !principalName(p).endsWith(`/${p.sessionName}`) ? p.sessionName : undefined],
     ['Access key', p.accessKeyId],
     ['Session of', p.sessionIssuerArn],
     ['Invoked by', p.invokedBy],

@@ -3,16 +3,18 @@ import { padToWidth, sliceToWidth, textWidth } from './text-width';
 /**
  * Tables that fit the terminal. Without a width (stdout is not a terminal and COLUMNS is unset, or
  * `--wide`), every cell is printed in full. With one, when the cells' natural widths do not fit:
- * 1. columns are left out, the least useful first (lowest `priority`; on a tie the rightmost), until
+ * 1. columns are left out, the least useful first (those with nothing to say, every cell `-`; then
+ *    the lowest `priority`; on a tie the rightmost), until
  *    the others fit at their narrowest (`min`, or for a `keep` column its shortest whole form); then
  *    a column left out comes back if it fits without narrowing a more useful one;
  * 2. the columns shown are narrowed, the least useful first, each down to its narrowest, until the
- *    table fits;
+ *    table fits; rather than cut a column below its natural width, those with nothing to say are
+ *    left out;
  * 3. a cell wider than its column takes the first of its shorter forms that fits (whole IDs of a
  *    list and a count of the others; a principal without its role), else is cut with `…`, except in a
  *    `keep` column (IDs, fingerprints, IP addresses): those are never cut;
- * 4. each column is narrowed to what its cells then take, and a column left out comes back if it
- *    fits in the room that leaves.
+ * 4. each column is narrowed to what its cells then take, and the room that leaves goes to the
+ *    columns left out, then to those cut short, the most useful first.
  * Cells are clean text (see `clean` in output.ts): this module only measures and pads them.
  */
 
@@ -43,6 +45,8 @@ export interface FittedTable {
 }
 
 const GAP = 2;
+/** What a cell holds when it has nothing to say. */
+const EMPTY: ReadonlySet<string> = new Set(['', '-']);
 
 /** Lays out `rows` (a cell per column) in `width` terminal columns, or in full without a width. */
 export function fitTable(
@@ -54,10 +58,11 @@ export function fitTable(
     Math.max(textWidth(c.header), ...rows.map((r) => textWidth(r[i]?.text ?? ''))),
   );
   const floor = columns.map((c, i) => floorOf(c, i, rows, natural[i] ?? 0));
+  const empty = columns.map((_, i) => rows.every((r) => EMPTY.has(r[i]?.text ?? '')));
   const widths: (number | undefined)[] =
-    width === undefined ? [...natural] : narrowed(columns, natural, floor, width);
+    width === undefined ? [...natural] : narrowed(columns, { natural, floor, empty }, width);
   const shown: (FittedCell[] | undefined)[] = columns.map((c, i) => fitColumn(c, i, rows, widths[i]));
-  if (width !== undefined) fillRoomLeft(columns, rows, { natural, floor, widths, shown }, width);
+  if (width !== undefined) fillRoomLeft(columns, rows, { natural, floor, empty, widths, shown }, width);
   const lines = [-1, ...rows.keys()].map((r) =>
     shown
       .flatMap((cells, i) => (cells ? [padToWidth(cells[r + 1]?.text ?? '', widths[i] ?? 0)] : []))
@@ -91,43 +96,47 @@ function fitColumn(
 }
 
 /**
- * Sets each column's width to what its cells take; then, in the room that leaves, brings back the
- * columns left out, the most useful first, each as wide as it needs up to the room (not under its floor).
+ * Sets each column's width to what its cells take; then hands the room that leaves out, the most
+ * useful column first (those with nothing to say last): to the columns left out, at their floor, then
+ * to the columns cut short, up to their full width.
  */
 function fillRoomLeft(
   columns: readonly ColumnFit[],
   rows: readonly (readonly Cell[])[],
   t: {
-    natural: number[];
-    floor: number[];
+    natural: readonly number[];
+    floor: readonly number[];
+    empty: readonly boolean[];
     widths: (number | undefined)[];
     shown: (FittedCell[] | undefined)[];
   },
   width: number,
 ): void {
   // a shorter form can leave a column wider than its cells
-  const tighten = (i: number): void => {
-    const cells = t.shown[i];
-    if (cells) t.widths[i] = Math.max(...cells.map((c) => textWidth(c.text)));
+  const refit = (i: number, w: number): void => {
+    const cells = fitColumn(columns[i] as ColumnFit, i, rows, w);
+    t.shown[i] = cells;
+    t.widths[i] = cells ? Math.max(...cells.map((c) => textWidth(c.text))) : undefined;
   };
   columns.forEach((_, i) => {
-    tighten(i);
+    const w = t.widths[i];
+    if (w !== undefined) refit(i, w);
   });
-  const used = (): number => {
+  const room = (): number => {
     const ws = t.widths.filter((w, i) => w !== undefined && t.shown[i]) as number[];
-    return ws.reduce((a, b) => a + b, 0) + GAP * Math.max(0, ws.length - 1);
+    return width - ws.reduce((a, b) => a + b, 0) - GAP * Math.max(0, ws.length - 1);
   };
   const order = columns
-    .map((c, i) => ({ p: c.priority, i }))
+    .map((c, i) => ({ p: t.empty[i] ? Number.NEGATIVE_INFINITY : c.priority, i }))
     .sort((a, b) => b.p - a.p || a.i - b.i)
     .map((o) => o.i);
+  // first the columns left out, at their floor (a whole column tells more than a longer cell) …
+  for (const i of order) if (!t.shown[i] && room() - GAP >= (t.floor[i] ?? 0)) refit(i, t.floor[i] ?? 0);
+  // … then the columns cut short, up to their full width
   for (const i of order) {
-    if (t.shown[i]) continue;
-    const room = width - used() - GAP;
-    if (room < (t.floor[i] ?? 0)) continue;
-    t.widths[i] = Math.min(t.natural[i] ?? 0, room);
-    t.shown[i] = fitColumn(columns[i] as ColumnFit, i, rows, t.widths[i]);
-    tighten(i);
+    const w = t.widths[i];
+    const natural = t.natural[i] ?? 0;
+    if (w !== undefined && t.shown[i] && w < natural && room() > 0) refit(i, Math.min(natural, w + room()));
   }
 }
 
@@ -152,13 +161,14 @@ function floorOf(c: ColumnFit, i: number, rows: readonly (readonly Cell[])[], na
 /** The width of each column shown in `width` columns (undefined: left out). */
 function narrowed(
   columns: readonly ColumnFit[],
-  natural: readonly number[],
-  floor: readonly number[],
+  t: { natural: readonly number[]; floor: readonly number[]; empty: readonly boolean[] },
   width: number,
 ): (number | undefined)[] {
-  // the order in which columns give way: lowest priority first, on a tie the rightmost
+  const { natural, floor, empty } = t;
+  // the order in which columns give way: those with nothing to say (every cell `-`), then the lowest
+  // priority first, on a tie the rightmost
   const order = columns
-    .map((c, i) => ({ p: c.priority, i }))
+    .map((c, i) => ({ p: empty[i] ? Number.NEGATIVE_INFINITY : c.priority, i }))
     .sort((a, b) => a.p - b.p || b.i - a.i)
     .map((o) => o.i);
   const shown = columns.map(() => true);
@@ -173,19 +183,31 @@ function narrowed(
   // a column left out comes back when it fits without narrowing a more useful one
   for (const i of [...order].reverse()) {
     if (shown[i]) continue;
-    const p = columns[i]?.priority ?? 0;
+    const rank = order.indexOf(i);
     shown[i] = true;
-    const needed = natural.map((n, j) => ((columns[j]?.priority ?? 0) > p ? n : (floor[j] ?? 0)));
+    const needed = natural.map((n, j) => (order.indexOf(j) > rank ? n : (floor[j] ?? 0)));
     if (total(needed) > width) shown[i] = false;
   }
-  const widths = [...natural];
-  let excess = total(widths) - width;
+  const shrink = (): number[] => {
+    const widths = [...natural];
+    let excess = total(widths) - width;
+    for (const i of order) {
+      if (excess <= 0) break;
+      if (!shown[i]) continue;
+      const give = Math.min(excess, (widths[i] ?? 0) - (floor[i] ?? 0));
+      widths[i] = (widths[i] ?? 0) - give;
+      excess -= give;
+    }
+    return widths;
+  };
+  let widths = shrink();
+  // rather than cut a column that has something to say, leave out one that has not (all `-`)
+  const cut = (): boolean => widths.some((w, i) => shown[i] && !empty[i] && w < (natural[i] ?? 0));
   for (const i of order) {
-    if (excess <= 0) break;
-    if (!shown[i]) continue;
-    const give = Math.min(excess, (widths[i] ?? 0) - (floor[i] ?? 0));
-    widths[i] = (widths[i] ?? 0) - give;
-    excess -= give;
+    if (!cut()) break;
+    if (!shown[i] || !empty[i]) continue;
+    shown[i] = false;
+    widths = shrink();
   }
   return widths.map((w, i) => (shown[i] ? w : undefined));
 }

@@ -296,12 +296,20 @@ export function permissionSetOf(p: Pick<Principal, 'roleName' | 'sessionIssuerAr
 }
 
 /**
+ * A session name an SDK or the AWS CLI made up (`aws-go-sdk-1688990966084647983`,
+ * `botocore-session-1722511821`), or digits alone: it tells less than the role.
+ */
+const GENERATED_SESSION =
+  /^(?:(?:aws-go-sdk|botocore-session|aws-sdk-[a-z]+(?:-session)?|aws-dotnet-sdk-session)-)?\d+$/i;
+
+/**
  * The forms of a principal in tables, the most complete first, each shorter than the one before
  * (a narrow column takes the first that fits; `--wide` and JSON show `principalName`, the ARN):
  * - an assumed role's session: `<session> (<role>)`, the session name first (for IAM Identity Center,
  *   the user's name, often an e-mail): `alice@example.com (AWSReservedSSO_AdministratorAccess_0123456789abcdef)`,
  *   then, for an Identity Center role, `alice@example.com (AdministratorAccess)` (the permission set),
- *   then `alice@example.com`; an instance's own credentials: `i-0123456789abcdef0 (<role>)`;
+ *   then `alice@example.com`; an instance's own credentials: `i-0123456789abcdef0 (<role>)`; a
+ *   session name an SDK made up (`aws-go-sdk-<digits>`) gives way to the role: `<role>`;
  * - `root`; an IAM or federated user: the user name; a role without a session: the role name;
  * - otherwise `principalName`: an AWS service (`ec2.amazonaws.com`), an Identity Center user
  *   (`identitycenter-user/<ID>`), a principal ID, an access key ID, `account/<ID>`.
@@ -314,6 +322,7 @@ export function principalLabels(p: Principal): string[] {
   const session = p.sessionName ?? fromArn.sessionName;
   if (role && session) {
     const permissionSet = permissionSetOf({ ...p, roleName: role });
+    if (GENERATED_SESSION.test(session)) return [`${session} (${role})`, role];
     return [`${session} (${role})`, ...(permissionSet ? [`${session} (${permissionSet})`] : []), session];
   }
   const name = role ?? p.userName ?? fromArn.userName ?? session;

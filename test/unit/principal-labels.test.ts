@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderEventDetails } from '../../bin/cli/output';
+import { extractEvent } from '../../lambda/core/event';
 import {
   compactPrincipal,
   expandPrincipal,
@@ -65,6 +67,14 @@ describe('principal labels in tables (most telling form first)', () => {
     expect(principalLabels(p)).toEqual(labels);
     // as read back from a stored item
     expect(principalLabels(expandPrincipal(compactPrincipal(p)))).toEqual(labels);
+    // trailwatch event names the session too, the ARN lacking it
+    const event = extractEvent(
+      stratusRecords('aws.lateral-movement.ec2-serial-console-send-ssh-public-key.json')[1] as never,
+      '{}',
+    );
+    expect(event.ok && renderEventDetails(event.event)).toMatch(
+      /^Session: {5}randomca0L529zwNAY@gmail\.com$/m,
+    );
   });
 
   it('a role merely named AWSReservedSSO_… is shown whole: no permission set without its ID, nor outside the Identity Center path', () => {
@@ -103,6 +113,19 @@ describe('principal labels in tables (most telling form first)', () => {
     expect(principalLabels(p)).toEqual([
       'i-786a3A8B5C0d92eF4 (stratus-red-team-ec2-steal-credentials-role)',
       'i-786a3A8B5C0d92eF4',
+    ]);
+  });
+
+  it('a session name an SDK made up gives way to the role', () => {
+    const p = principalOf(
+      stratusRecords('aws.credential-access.ec2-get-password-data.json'),
+      (r) => r.eventName === 'GetPasswordData',
+    );
+    const session = p.sessionName ?? '';
+    expect(session).toMatch(/^aws-go-sdk-\d+$/);
+    expect(principalLabels(p)).toEqual([
+      `${session} (stratus-red-team-ec2-get-password-data-role)`,
+      'stratus-red-team-ec2-get-password-data-role',
     ]);
   });
 

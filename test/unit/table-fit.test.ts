@@ -150,6 +150,19 @@ describe('how a table gives way', () => {
     expect(fitTable(columns, [[ids]], 10).lines[1]).toBe('i-0123456789abcdef0 +4');
   });
 
+  it('leaves out a column with nothing to say (every cell -) rather than cut one that has', () => {
+    const columns = [col('EVENT', 9, { min: 10 }), col('ERROR', 5), col('ID', 1, { keep: true })];
+    const rows = [cells('TerminateInstances', '-', 'e1'), cells('ModifyInstanceAttribute', '-', 'e2')];
+    // 23 + 5 + 2 and two gaps: 34; in 30, ERROR goes, though ID is less useful
+    const fitted = fitTable(columns, rows, 30);
+    expect(fitted.dropped).toEqual(['ERROR']);
+    expect(fitted.lines).toEqual([
+      'EVENT                    ID',
+      'TerminateInstances       e1',
+      'ModifyInstanceAttribute  e2',
+    ]);
+  });
+
   it('brings back a column left out when the room left by narrower forms fits it', () => {
     const columns = [
       col('TIME', 9, { keep: true }),
