@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { HelpExample } from './help';
 import type { Io } from './io';
 
 /** What a command's actions are given. */
@@ -21,6 +22,11 @@ export interface CliCommand {
   readonly name: string;
   /** Its line in the help. */
   readonly description: string;
+  /**
+   * Examples for its `--help` (with real-looking values), printed with the exit codes after the
+   * options (`addHelpExamples` of help.ts).
+   */
+  readonly examples: readonly HelpExample[];
   /**
    * Sets up `command` (already `program.command(name).description(description)`): arguments, options
    * (the shared ones from `../options`, `../listing` and `../settings-options`), subcommands, and the

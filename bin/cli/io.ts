@@ -4,6 +4,8 @@ export interface Io {
   readonly err: (text: string) => void;
   /** stderr is a terminal (progress bars). */
   readonly interactive: boolean;
+  /** stdout is a terminal this many columns wide (tables fit it); undefined when it is not one. */
+  readonly terminalColumns?: number | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly now: () => number;
@@ -28,6 +30,7 @@ export function processIo(): Io {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
     interactive: Boolean(process.stderr.isTTY),
+    terminalColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
     env: process.env,
     cwd: process.cwd(),
     now: Date.now,

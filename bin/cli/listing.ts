@@ -13,11 +13,18 @@ import { type Column, printList } from './output';
 
 /** The commands that list one partition newest first (`query <kind>`, `findings`). */
 
-export interface ListFlags extends RangeFlags, StoreFlags {}
+export interface ListFlags extends RangeFlags, StoreFlags {
+  wide?: boolean;
+}
 
-/** The time range, `--limit`, `--json` and the store options. */
+/** The time range, `--limit`, `--json`, `--wide` and the store options. */
 export function addListOptions(cmd: Command): Command {
-  return addStoreOptions(addRangeOptions(cmd));
+  return addStoreOptions(
+    addRangeOptions(cmd).option(
+      '--wide',
+      'print every column and every value in full, principals as their ARN, whatever the terminal width',
+    ),
+  );
 }
 
 export interface Listing<T> {
@@ -38,6 +45,7 @@ export async function listNewestFirst<T>(flags: ListFlags, io: Io, listing: List
     const { items, more } = await opened.store.query(listing.pk, { ...range, nowMs: io.now() });
     printList(io, items.map(listing.toRow), more, {
       json: flags.json === true,
+      wide: flags.wide === true,
       noun: listing.noun,
       columns: listing.columns,
       none: listing.none(`the ${opened.description}${inRange(range)}`),

@@ -1,10 +1,9 @@
-import type { AccessPath } from '../../lambda/core/access/paths';
 import type { EventConflict } from '../../lambda/core/conflicts';
 import type { IndexedEvent } from '../../lambda/core/event';
 import type { FindingLine } from '../../lambda/core/findings';
-import { principalLabel, principalName } from '../../lambda/core/identity';
-import { RULES } from '../../lambda/core/rules';
+import { principalName } from '../../lambda/core/identity';
 import type { Io } from './io';
+import { type Cell, type Column, type FittedTable, fitTable, wrapText } from './table';
 
 /**
  * Everything printed comes from log records, i.e. from whoever made the API calls. Nothing reaches
@@ -36,37 +35,62 @@ export function jsonLine(value: unknown, indent?: number): string {
   );
 }
 
-function fitCell(s: string, width: number): string {
-  if (s.length <= width) return s.padEnd(width);
-  return `${s.slice(0, Math.max(0, width - 1))}…`;
+export { ACCESS_COLUMNS, EVENT_COLUMNS, FINDING_COLUMNS, KEY_PUSH_COLUMNS } from './columns';
+export type { Column } from './table';
+
+export interface TableOptions {
+  /** The terminal's width (`tableWidth`); undefined: every cell in full. */
+  readonly width?: number | undefined;
+  /** `--wide`: every cell in full, principals as their ARN, whatever the width. */
+  readonly wide?: boolean;
 }
 
-export interface Column<T> {
-  readonly header: string;
-  readonly max: number;
-  readonly value: (row: T) => string;
+/**
+ * The width tables are fitted to: the terminal's when stdout is one, else `COLUMNS` when set (a
+ * whole number above 0); undefined when stdout is a pipe or a file and COLUMNS is unset: cells in
+ * full, for pasting and grepping.
+ */
+export function tableWidth(io: Pick<Io, 'terminalColumns' | 'env'>): number | undefined {
+  if (io.terminalColumns !== undefined && io.terminalColumns > 0) return io.terminalColumns;
+  const columns = io.env.COLUMNS?.trim();
+  return columns && /^[1-9]\d{0,5}$/.test(columns) ? Number(columns) : undefined;
 }
 
-/** A plain table: columns sized to their content up to `max`, cells cleaned and cut with `…`. */
-export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((r) => columns.map((c) => clean(c.value(r))));
-  const widths = columns.map((c, i) =>
-    Math.min(c.max, Math.max(c.header.length, ...cells.map((r) => (r[i] ?? '').length))),
+/** A table of `rows` fitted to `options.width` (table.ts), every cell cleaned for the terminal. */
+export function layoutTable<T>(
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  options: TableOptions = {},
+): FittedTable {
+  const width = options.wide ? undefined : options.width;
+  const cells = rows.map((r) =>
+    columns.map((c): Cell => {
+      if (options.wide) return { text: clean((c.wide ?? c.value)(r)) };
+      const shorter = width !== undefined && c.shorter ? c.shorter(r).map(clean) : [];
+      return { text: clean(c.value(r)), ...(shorter.length ? { shorter } : {}) };
+    }),
   );
-  const line = (values: string[]): string =>
-    values
-      .map((v, i) => fitCell(v, widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+  return fitTable(columns, cells, width);
 }
 
-/** Rows newest first: NDJSON lines with `--json`, else a table with a count line (or `none`). */
+/** A plain table: the header line and a line per row, columns two spaces apart (`layoutTable`). */
+export function renderTable<T>(
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  options: TableOptions = {},
+): string {
+  return layoutTable(rows, columns, options).lines.join('\n');
+}
+
+/**
+ * Rows newest first: NDJSON lines with `--json`, else a table fitted to the terminal (`tableWidth`;
+ * in full with `--wide`) and a count line (or `none`).
+ */
 export function printList<T>(
   io: Io,
   rows: readonly T[],
   more: boolean,
-  how: { json: boolean; noun: string; columns: readonly Column<T>[]; none: string },
+  how: { json: boolean; noun: string; columns: readonly Column<T>[]; none: string; wide?: boolean },
 ): void {
   if (how.json) {
     for (const row of rows) io.out(jsonLine(row));
@@ -80,109 +104,21 @@ export function printList<T>(
     io.out(how.none);
     return;
   }
-  io.out(renderTable(rows, how.columns));
-  io.out(
+  const width = tableWidth(io);
+  const table = layoutTable(rows, how.columns, { width, wide: how.wide === true });
+  io.out(table.lines.join('\n'));
+  const notes = [
     more
-      ? `\nShowing the newest ${rows.length} ${how.noun}; narrow with --since/--until or raise --limit for more.`
-      : `\n${rows.length} ${how.noun.replace(/s$/, '(s)')}, newest first.`,
-  );
+      ? `Showing the newest ${rows.length} ${how.noun}; narrow with --since/--until or raise --limit for more.`
+      : `${rows.length} ${how.noun.replace(/s$/, '(s)')}, newest first.`,
+  ];
+  if (table.dropped.length > 0)
+    notes.push(
+      `Fitted to ${width} columns, without ${table.dropped.join(', ')}: --wide shows every column in full.`,
+    );
+  else if (table.shortened) notes.push(`Fitted to ${width} columns: --wide shows every value in full.`);
+  io.out(`\n${notes.map((n) => wrapText(n, width)).join('\n')}`);
 }
-
-function targets(e: IndexedEvent & { instanceCount?: number; resourceCount?: number }): string {
-  const ids = [...e.instanceIds, ...e.resourceIds];
-  const total = (e.instanceCount ?? e.instanceIds.length) + (e.resourceCount ?? e.resourceIds.length);
-  const shown = ids.slice(0, 2).join(',');
-  return total > 2 ? `${shown} +${total - 2}` : shown || '-';
-}
-
-/** Columns every event table has. */
-const EVENT_TIME: Column<IndexedEvent> = { header: 'TIME', max: 24, value: (e) => e.eventTime };
-const EVENT_USER: Column<IndexedEvent> = {
-  header: 'USER',
-  max: 40,
-  value: (e) => principalLabel(e.principal),
-};
-const EVENT_SOURCE_IP: Column<IndexedEvent> = {
-  header: 'SOURCE IP',
-  max: 20,
-  value: (e) => e.sourceIPAddress ?? '-',
-};
-const EVENT_FINDINGS: Column<IndexedEvent> = {
-  header: 'FINDINGS',
-  max: 60,
-  value: (e) => (e.findings.length ? e.findings.join(',') : '-'),
-};
-
-/** How the event reached an instance (CONTRACT "Instance access"), `-` when it did not. */
-const EVENT_METHOD: Column<IndexedEvent> = {
-  header: 'METHOD',
-  max: 25,
-  value: (e) => e.access?.method ?? '-',
-};
-
-export const EVENT_COLUMNS: readonly Column<IndexedEvent>[] = [
-  EVENT_TIME,
-  { header: 'EVENT', max: 34, value: (e) => e.eventName },
-  EVENT_METHOD,
-  EVENT_USER,
-  { header: 'TARGETS', max: 44, value: targets },
-  EVENT_SOURCE_IP,
-  { header: 'ERROR', max: 28, value: (e) => e.errorCode ?? '-' },
-  EVENT_FINDINGS,
-];
-
-/** The columns of `query key`: who pushed the key, where, as which OS user. */
-export const KEY_PUSH_COLUMNS: readonly Column<IndexedEvent>[] = [
-  EVENT_TIME,
-  { header: 'EVENT', max: 30, value: (e) => e.eventName },
-  EVENT_USER,
-  { header: 'INSTANCE', max: 20, value: (e) => e.instanceIds[0] ?? '-' },
-  {
-    header: 'OS USER',
-    max: 16,
-    value: (e) => e.ssh?.osUser ?? (e.ssh?.serialPort !== undefined ? `serial:${e.ssh.serialPort}` : '-'),
-  },
-  {
-    header: 'KEY',
-    max: 20,
-    value: (e) => (e.ssh?.keyType ? `${e.ssh.keyType} ${e.ssh.keyBits ?? ''}`.trim() : '-'),
-  },
-  EVENT_SOURCE_IP,
-  { header: 'ERROR', max: 24, value: (e) => e.errorCode ?? '-' },
-  EVENT_FINDINGS,
-];
-
-/** The finding's first instance, and how many more the event names. */
-function findingInstances(f: FindingLine): string {
-  const more = Array.isArray(f.instanceIds) ? f.instanceIds.length - 1 : 0;
-  return f.instanceId ? `${f.instanceId}${more > 0 ? ` +${more}` : ''}` : '-';
-}
-
-/** The longest rule ID, so that every one prints whole (it is what `--rule` takes). */
-const RULE_WIDTH = Math.max('RULE'.length, ...RULES.map((r) => r.id.length));
-
-/** The columns of `trailwatch findings`. */
-export const FINDING_COLUMNS: readonly Column<FindingLine>[] = [
-  { header: 'TIME', max: 24, value: (f) => f.eventTime ?? '-' },
-  { header: 'SEVERITY', max: 8, value: (f) => f.severity ?? '-' },
-  { header: 'RULE', max: RULE_WIDTH, value: (f) => f.rule },
-  { header: 'ATTACK', max: 12, value: (f) => f.attack ?? '-' },
-  { header: 'INSTANCE', max: 24, value: findingInstances },
-  { header: 'PRINCIPAL', max: 50, value: (f) => f.principalArn ?? '-' },
-  { header: 'KEY', max: 20, value: (f) => (f.fingerprint ? `${f.fingerprint.slice(0, 18)}…` : '-') },
-  { header: 'DETAIL', max: 80, value: (f) => f.detail ?? '-' },
-];
-
-/** The columns of `trailwatch access`. */
-export const ACCESS_COLUMNS: readonly Column<AccessPath>[] = [
-  { header: 'TIME', max: 24, value: (a) => a.eventTime },
-  { header: 'METHOD', max: 25, value: (a) => a.method },
-  { header: 'PRINCIPAL', max: 40, value: (a) => principalLabel(a.principal) },
-  { header: 'SOURCE IP', max: 20, value: (a) => a.sourceIPAddress ?? '-' },
-  { header: 'OUTCOME', max: 28, value: (a) => a.outcome },
-  { header: 'DETAIL', max: 70, value: (a) => a.detail },
-  { header: 'SESSION END', max: 24, value: (a) => a.sessionEnd ?? '-' },
-];
 
 /** The access lines of `trailwatch event`: how the event reached an instance, the session, the caller. */
 function accessRows(e: IndexedEvent): [string, string | undefined][] {
@@ -226,6 +162,8 @@ export function renderEventDetails(e: IndexedEvent, findings?: readonly FindingL
     ['Read-only', e.readOnly ? 'yes' : 'no'],
     ['Error', e.errorCode ? `${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}` : undefined],
     ['Principal', `${principalName(p)}${p.type ? ` (${p.type})` : ''}`],
+    // the session name when the ARN does not end with it (an anonymised or mangled ARN)
+    ['Session', p.sessionName && !principalName(p).endsWith(`/${p.sessionName}`) ? p.sessionName : undefined],
     ['Access key', p.accessKeyId],
     ['Session of', p.sessionIssuerArn],
     ['Invoked by', p.invokedBy],

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { TrailwatchError, UsageError } from '../../lambda/core/errors';
 import type { CliCommand, CommandContext } from './command';
 import { COMMANDS } from './commands';
+import { addHelpExamples, PROGRAM_EXAMPLES } from './help';
 import { EXIT, type Io } from './io';
 import { clean } from './output';
 
@@ -29,7 +30,13 @@ export function buildProgram(
     // async: an action that throws before its first await rejects like the others
     run: async (action) => setExit(await action()),
   };
-  for (const c of commands) c.register(program.command(c.name).description(c.description), ctx);
+  addHelpExamples(program, PROGRAM_EXAMPLES);
+  for (const c of commands) {
+    const command = program.command(c.name).description(c.description);
+    c.register(command, ctx);
+    // after what the command adds to its help itself
+    addHelpExamples(command, c.examples);
+  }
   return program;
 }
 

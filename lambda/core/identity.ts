@@ -279,14 +279,64 @@ export function principalName(p: Principal): string {
   return 'unknown';
 }
 
-/** A short label for tables: `alice`, `root`, `Role/session`, `ec2.amazonaws.com`. */
+/** The path IAM Identity Center gives the roles it makes for permission sets. */
+const IDENTITY_CENTER_PATH = ':role/aws-reserved/sso.amazonaws.com/';
+/** `AWSReservedSSO_<permission set>_<16 hex digits>`: the role of a permission set. */
+const IDENTITY_CENTER_ROLE = /^AWSReservedSSO_(.+)_[0-9a-f]{16}$/;
+
+/**
+ * The permission set an IAM Identity Center role is for (`AdministratorAccess` of
+ * `AWSReservedSSO_AdministratorAccess_0123456789abcdef`), else undefined. A role whose session issuer
+ * is not under Identity Center's path `aws-reserved/sso.amazonaws.com/` is not one, whatever its name.
+ */
+export function permissionSetOf(p: Pick<Principal, 'roleName' | 'sessionIssuerArn'>): string | undefined {
+  if (p.sessionIssuerArn !== undefined && !p.sessionIssuerArn.includes(IDENTITY_CENTER_PATH))
+    return undefined;
+  return p.roleName ? IDENTITY_CENTER_ROLE.exec(p.roleName)?.[1] : undefined;
+}
+
+/**
+ * A session name an SDK or the AWS CLI made up (`aws-go-sdk-1688990966084647983`,
+ * `botocore-session-1722511821`), or digits alone: it tells less than the role.
+ */
+const GENERATED_SESSION =
+  /^(?:(?:aws-go-sdk|botocore-session|aws-sdk-[a-z]+(?:-session)?|aws-dotnet-sdk-session)-)?\d+$/i;
+
+/**
+ * The forms of a principal in tables, the most complete first, each shorter than the one before
+ * (a narrow column takes the first that fits; `--wide` and JSON show `principalName`, the ARN):
+ * - an assumed role's session: `<session> (<role>)`, the session name first (for IAM Identity Center,
+ *   the user's name, often an e-mail): `alice@example.com (AWSReservedSSO_AdministratorAccess_0123456789abcdef)`,
+ *   then, for an Identity Center role, `alice@example.com (AdministratorAccess)` (the permission set),
+ *   then `alice@example.com`; an instance's own credentials: `i-0123456789abcdef0 (<role>)`; a
+ *   session name an SDK made up (`aws-go-sdk-<digits>`) gives way to the role: `<role>`;
+ * - `root`; an IAM or federated user: the user name; a role without a session: the role name;
+ * - otherwise `principalName`: an AWS service (`ec2.amazonaws.com`), an Identity Center user
+ *   (`identitycenter-user/<ID>`), a principal ID, an access key ID, `account/<ID>`.
+ * Works on a principal with its ARN only (a finding's `principalArn`): the names come from the ARN.
+ */
+export function principalLabels(p: Principal): string[] {
+  if (isRoot(p)) return ['root'];
+  const fromArn = namesFromArn(p.arn);
+  const role = p.roleName ?? fromArn.roleName;
+  const session = p.sessionName ?? fromArn.sessionName;
+  if (role && session) {
+    const permissionSet = permissionSetOf({ ...p, roleName: role });
+    if (GENERATED_SESSION.test(session)) return [`${session} (${role})`, role];
+    return [`${session} (${role})`, ...(permissionSet ? [`${session} (${permissionSet})`] : []), session];
+  }
+  const name = role ?? p.userName ?? fromArn.userName ?? session;
+  return [name ?? principalName(p)];
+}
+
+/** The most complete label of a principal for tables (`principalLabels`). */
 export function principalLabel(p: Principal): string {
-  if (isRoot(p)) return 'root';
-  if (p.roleName && p.sessionName) return `${p.roleName}/${p.sessionName}`;
-  if (p.roleName) return p.roleName;
-  if (p.userName) return p.userName;
-  if (p.sessionName) return p.sessionName;
-  return principalName(p);
+  return principalLabels(p)[0] ?? principalName(p);
+}
+
+/** The labels of a finding's `principalArn` (an ARN, or the other identifier `principalName` gave). */
+export function principalLabelsOf(name: string): string[] {
+  return name.startsWith('arn:') ? principalLabels({ arn: name }) : [name];
 }
 
 /*

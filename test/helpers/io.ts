@@ -17,7 +17,8 @@ export function recordingIo(
     out: (t) => out.push(t),
     err: (t) => err.push(t),
     interactive: options.interactive ?? false,
-    env: options.env ?? { ...process.env, TRAILWATCH_DB: undefined },
+    // no COLUMNS from the shell: tables in full unless a test sets a width
+    env: options.env ?? { ...process.env, TRAILWATCH_DB: undefined, COLUMNS: undefined },
     cwd: options.cwd ?? process.cwd(),
     now: () => options.now ?? Date.now(),
   };

@@ -155,7 +155,7 @@ describe('query keypair, query ip and query instance --as-actor (the CLI on the 
   it('--as-actor: the table and the empty answer say so; a bad ID is still a usage error', async () => {
     const table = await cli(['query', 'instance', INSTANCE, '--as-actor', ...where()]);
     expect(table.out).toMatch(
-      /GetCallerIdentity\s+-\s+web-instance-role\/i-0123456789abcdef0\s+-\s+203\.0\.113\.50/,
+      /GetCallerIdentity\s+-\s+i-0123456789abcdef0 \(web-instance-role\)\s+-\s+203\.0\.113\.50/,
     );
     const none = await cli(['query', 'instance', 'i-0fedcba9876543210', '--as-actor', ...where()]);
     expect(none.code).toBe(0);

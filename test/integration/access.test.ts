@@ -152,12 +152,14 @@ const story = {
     );
     expect(table.code).toBe(0);
     const rows = table.out.split('\n');
-    expect(rows[0]).toMatch(/^TIME\s+METHOD\s+PRINCIPAL\s+SOURCE IP\s+OUTCOME\s+DETAIL\s+SESSION END$/);
+    expect(rows[0]).toMatch(
+      /^TIME\s+METHOD\s+PRINCIPAL\s+SOURCE IP\s+OUTCOME\s+DETAIL\s+SESSION END\s+EVENT ID$/,
+    );
     expect(rows[1]).toMatch(
-      /^2024-05-01T13:00:00Z\s+ssm-command\s+alice\s+198\.51\.100\.7\s+success\s+document AWS-RunShellScript\s+-$/,
+      /^2024-05-01T13:00:00Z\s+ssm-command\s+alice\s+198\.51\.100\.7\s+success\s+document AWS-RunShellScript\s+-\s+\S+$/,
     );
     expect(rows[2]).toMatch(
-      /^2024-05-01T12:00:00Z\s+ssm-session\s+alice\s+.*\s+shell\s+2024-05-01T12:20:00Z$/,
+      /^2024-05-01T12:00:00Z\s+ssm-session\s+alice\s+.*\s+shell\s+2024-05-01T12:20:00Z\s+\S+$/,
     );
     expect(rows[3]).toMatch(
       /^2024-05-01T11:00:00Z\s+instance-connect-endpoint\s+bob\s+192\.0\.2\.44\s+success\s+tunnel to/,
@@ -195,7 +197,9 @@ const story = {
   it('shows the method in query tables and in event output; a command by tags is seen there, not under access', async () => {
     const query = await run('query', 'user', 'alice', '--until', '2024-05-01T13:05:00Z', '--limit', '2');
     const rows = query.out.split('\n');
-    expect(rows[0]).toMatch(/^TIME\s+EVENT\s+METHOD\s+USER\s+TARGETS\s+SOURCE IP\s+ERROR\s+FINDINGS$/);
+    expect(rows[0]).toMatch(
+      /^TIME\s+EVENT\s+METHOD\s+USER\s+TARGETS\s+SOURCE IP\s+ERROR\s+FINDINGS\s+EVENT ID$/,
+    );
     expect(rows[1]).toMatch(/^2024-05-01T13:05:00Z\s+SendCommand\s+ssm-command\s+alice\s+-\s/);
     expect(rows[2]).toMatch(
       /^2024-05-01T13:00:00Z\s+SendCommand\s+ssm-command\s+alice\s+i-0123456789abcdef0\s/,

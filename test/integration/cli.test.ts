@@ -85,7 +85,9 @@ describe('trailwatch CLI on the embedded store', () => {
     const r = await run('query', 'instance', 'i-fDb357cB7e99ad973');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toMatch(/^TIME\s+EVENT\s+METHOD\s+USER\s+TARGETS\s+SOURCE IP\s+ERROR\s+FINDINGS$/);
+    expect(lines[0]).toMatch(
+      /^TIME\s+EVENT\s+METHOD\s+USER\s+TARGETS\s+SOURCE IP\s+ERROR\s+FINDINGS\s+EVENT ID$/,
+    );
     expect(lines[1]).toMatch(
       /^2024-08-01T13:24:47Z\s+SendSSHPublicKey\s+instance-connect\s+christophe\s+i-fdb357cb7e99ad973\s+246\.227\.146\.251/,
     );
@@ -226,7 +228,7 @@ describe('trailwatch CLI on the embedded store', () => {
     const table = await run('findings', '--limit', '1000');
     expect(table.code).toBe(0);
     expect(table.out.split('\n')[0]).toMatch(
-      /^TIME\s+SEVERITY\s+RULE\s+ATTACK\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL$/,
+      /^TIME\s+SEVERITY\s+RULE\s+ATTACK\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL\s+EVENT ID$/,
     );
     expect(table.out).toMatch(/^2024-11-26T15:35:23Z\s+medium\s+ssh-serial-console\s+T1021\s+i-/m);
     expect(table.out).toMatch(/113 finding\(s\), newest first\.$/);

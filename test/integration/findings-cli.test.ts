@@ -117,7 +117,9 @@ describe('trailwatch findings and event: severity, technique, filters', () => {
   it('shows the severity and the technique in the table, and rule IDs whole', async () => {
     const table = await run('findings', '--limit', '1000');
     const [header, ...rows] = table.out.split('\n');
-    expect(header).toMatch(/^TIME\s+SEVERITY\s+RULE\s+ATTACK\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL$/);
+    expect(header).toMatch(
+      /^TIME\s+SEVERITY\s+RULE\s+ATTACK\s+INSTANCE\s+PRINCIPAL\s+KEY\s+DETAIL\s+EVENT ID$/,
+    );
     expect(table.out).toMatch(
       /^2024-08-02T09:08:56Z {2}high {6}ssm-throwaway\s+T1651\s+i-00456a8d163f546ff \+2\s/m,
     );

@@ -21,6 +21,7 @@ jest.mock('../../lambda/core/indexes', () => {
     lookup: {
       argument: '<account>',
       description: 'events in an AWS account (12 digits)',
+      examples: [['events in one account', '844015365555']],
       valueOf(id, typed) {
         if (/^\d{12}$/.test(id)) return id;
         throw new UsageError(`'${typed}' is not an account ID (12 digits)`, 'account');

@@ -8,6 +8,7 @@ import { recordingIo } from '../helpers/io';
 const echo: CliCommand = {
   name: 'echo',
   description: 'prints its argument, or fails as told',
+  examples: [['print a word', 'echo hello']],
   register(command, { io, run }) {
     command
       .argument('<word>', 'what to print')

@@ -68,7 +68,7 @@ describe('the user of an event (CONTRACT)', () => {
       sessionName: 'bobson.dugnutt',
       sessionIssuerArn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-west-2/SampleRole',
     });
-    expect(principalLabel(p)).toBe('SampleRole/bobson.dugnutt');
+    expect(principalLabel(p)).toBe('bobson.dugnutt (SampleRole)');
     for (const who of [
       'arn:aws:sts::111122223333:assumed-role/SampleRole/bobson.dugnutt',
       'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-west-2/SampleRole',

@@ -12,6 +12,11 @@ export const accessCommand: CliCommand = {
   name: 'access',
   description:
     'every way a principal reached an instance: SSH keys, serial console, tunnels, SSM, key pair, user data, passwords, its credentials',
+  examples: [
+    ['who came in to an instance, and by which door', 'access i-786a3a8b5c0d92ef4'],
+    ['the last 30 days, as NDJSON', 'access i-786a3a8b5c0d92ef4 --since 30d --json'],
+    ['every column in full, principals as their ARN', 'access i-786a3a8b5c0d92ef4 --wide'],
+  ],
   register(command, { io, run }) {
     addListOptions(
       command.argument('<instanceId>', 'the instance (i- followed by 8 or 17 hex digits)'),
@@ -45,6 +50,7 @@ async function runAccess(typed: string, flags: ListFlags, io: Io): Promise<numbe
     const rows = report.paths.slice(0, range.limit);
     printList(io, rows, report.paths.length > range.limit, {
       json: flags.json === true,
+      wide: flags.wide === true,
       noun: 'access paths',
       columns: ACCESS_COLUMNS,
       none: `No access to instance ${instanceId} in the ${opened.description}${inRange(range)}.`,

@@ -27,6 +27,20 @@ export const backfillCommand: CliCommand = {
   name: 'backfill',
   description:
     'index the log files of a CloudTrail bucket: s3://BUCKET[/PREFIX], pruned by time, account and region',
+  examples: [
+    [
+      "a year of a trail's files, here",
+      'backfill s3://acme-cloudtrail --since 2024-01-01 --until 2024-12-31',
+    ],
+    [
+      'two accounts of an organization trail, one region, the last 30 days',
+      'backfill s3://acme-cloudtrail --account 572910899909,844015365555 --region eu-west-1 --since 30d',
+    ],
+    [
+      'announce the files to the deployed queue (stack output QueueUrl) instead',
+      'backfill s3://acme-cloudtrail --since 7d --queue https://sqs.eu-west-1.amazonaws.com/123456789012/Trailwatch-IngestQueue-AbCdEf123456',
+    ],
+  ],
   register(command, { io, run }) {
     addStoreOptions(addSettingsOptions(backfillOptions(command)), {
       region: false,

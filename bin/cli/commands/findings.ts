@@ -19,6 +19,12 @@ import { type Column, clean, FINDING_COLUMNS, printList, renderTable } from '../
 export const findingsCommand: CliCommand = {
   name: 'findings',
   description: 'findings of every rule, newest first',
+  examples: [
+    ['what fired in the last 24 hours', 'findings --since 24h'],
+    ['the high-severity ones only', 'findings --severity high'],
+    ['one rule, about one instance', 'findings --rule ssh-key-multi-instance --instance i-9d2abff1798c34950'],
+    ['every column in full (fingerprints, event IDs, principal ARNs)', 'findings --limit 20 --wide'],
+  ],
   register(command, { io, run }) {
     addListOptions(
       command
@@ -51,6 +57,7 @@ async function runFindings(flags: FindingsFlags, io: Io): Promise<number> {
     const { lines, more } = await readFindingLines(opened.store, filter, range, io.now());
     const how = {
       json: flags.json === true,
+      wide: flags.wide === true,
       noun: 'findings',
       columns: FINDING_COLUMNS,
       none: `No findings${describeFilter(filter)} in the ${opened.description}${inRange(range)}.`,

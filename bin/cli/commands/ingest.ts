@@ -12,6 +12,24 @@ import { conflictsAndBudget, fileMessages, findingsLine, inputFailed, type Total
 export const ingestCommand: CliCommand = {
   name: 'ingest',
   description: 'index CloudTrail log files (.json.gz, .json) and directories of them (recursively)',
+  examples: [
+    [
+      'a trail folder as `aws s3 sync` downloaded it',
+      'ingest ~/cloudtrail/AWSLogs/123456789012/CloudTrail/eu-west-1/2024/08',
+    ],
+    [
+      'one log file, the summary as JSON',
+      'ingest 572910899909_CloudTrail_eu-west-1_20240801T1320Z_RzIh4L8JH4Q4jM8E.json.gz --json',
+    ],
+    [
+      'with a rule setting: SSH keys may be pushed from these networks only',
+      'ingest ./logs --allowed-ssh-cidrs 10.0.0.0/8',
+    ],
+    [
+      'into the deployed table (stack output TableName)',
+      'ingest ./logs --table Trailwatch-EventsTable1A2B3C4D-0123456789AB',
+    ],
+  ],
   register(command, { io, run }) {
     addStoreOptions(
       addSettingsOptions(

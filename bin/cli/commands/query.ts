@@ -1,7 +1,9 @@
 import { Option } from 'commander';
+import { INDEXES } from '../../../lambda/core/indexes';
 import { itemToEvent } from '../../../lambda/core/items';
 import { lookupPartition, QUERY_LOOKUPS } from '../../../lambda/core/lookup';
 import type { CliCommand } from '../command';
+import { addHelpExamples, type HelpExample } from '../help';
 import { addListOptions, type ListFlags, listNewestFirst } from '../listing';
 import { clean, EVENT_COLUMNS, KEY_PUSH_COLUMNS } from '../output';
 
@@ -12,9 +14,12 @@ import { clean, EVENT_COLUMNS, KEY_PUSH_COLUMNS } from '../output';
 export const queryCommand: CliCommand = {
   name: 'query',
   description: 'look up events in the index, newest first',
+  // the first example of each lookup; each `query <kind> --help` has its own
+  examples: QUERY_LOOKUPS.flatMap(([kind]) => examplesOf(kind).slice(0, 1)),
   register(command, { io, run }) {
     for (const [kind, argument, description, alternate] of QUERY_LOOKUPS) {
       const sub = command.command(kind).description(description).argument(argument);
+      addHelpExamples(sub, examplesOf(kind));
       const option = alternate && new Option(alternate.option, alternate.description);
       if (option) sub.addOption(option);
       addListOptions(sub).action((value: string, flags: ListFlags & Record<string, unknown>) => {
@@ -33,3 +38,9 @@ export const queryCommand: CliCommand = {
     }
   },
 };
+
+/** The help examples of `query <kind>`, from its index's lookup (`IndexLookup.examples`). */
+function examplesOf(kind: string): HelpExample[] {
+  const examples = INDEXES.find((i) => i.kind === kind)?.lookup?.examples ?? [];
+  return examples.map(([what, args]) => [what, `query ${kind} ${args}`]);
+}

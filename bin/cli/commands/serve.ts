@@ -7,6 +7,10 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   description:
     'serve the embedded store as a DynamoDB endpoint on this machine (AWS CLI, SDKs, NoSQL Workbench)',
+  examples: [
+    ['the local store, on a free port (printed)', 'serve'],
+    ['another store, on a fixed port', 'serve --db ~/cases/acme/.trailwatch --port 8000'],
+  ],
   register(command, { io, run }) {
     command
       .option('--db <dir>', 'embedded store directory (default: $TRAILWATCH_DB or ./.trailwatch)')

@@ -42,6 +42,11 @@ export interface IndexLookup {
   /** One line of help. */
   readonly description: string;
   /**
+   * Examples for `trailwatch query <kind> --help`, with real-looking values: what each shows, and the
+   * arguments after `query <kind> `.
+   */
+  readonly examples: readonly (readonly [what: string, args: string])[];
+  /**
    * The value whose partition answers what the user typed (`value` trimmed and not empty, `typed` as
    * typed, for messages). Checks it first, so a typo is a usage error with a hint rather than an empty
    * answer.
@@ -126,6 +131,8 @@ export function defineIdIndex<const Kind extends string>(spec: {
   readonly prefix: string;
   readonly valuesOf: (event: IndexedEvent) => readonly string[];
   readonly description: string;
+  /** See `IndexLookup.examples`. */
+  readonly examples: IndexLookup['examples'];
   readonly isId: (id: string) => boolean;
   /** What the message says of a value `isId` refuses: `is not an instance ID (…)`. */
   readonly notAnId: string;
@@ -142,6 +149,7 @@ export function defineIdIndex<const Kind extends string>(spec: {
     lookup: {
       argument: '<id>',
       description: spec.description,
+      examples: spec.examples,
       valueOf: idLookup(spec.kind, spec.isId, spec.notAnId, spec.elsewhere),
       ...(spec.alternate ? { alternate: spec.alternate } : {}),
     },

@@ -11,6 +11,11 @@ export const instanceIndex = defineIdIndex({
   prefix: 'INSTANCE#',
   valuesOf: (event) => event.instanceIds,
   description: 'events for an instance (i-…)',
+  examples: [
+    ['what was done to an instance in the last 24 hours', 'i-786a3a8b5c0d92ef4 --since 24h'],
+    ['what the instance did with its own role credentials', 'i-786a3a8b5c0d92ef4 --as-actor'],
+    ['its event names, for a script', "i-0dbc91f429e48eeed --json | jq -r '.eventName'"],
+  ],
   isId: isNamedInstanceId,
   notAnId: 'is not an instance ID (i- followed by 8 or 17 hex digits)',
   elsewhere: {

@@ -26,6 +26,10 @@ export const ipIndex = defineIndex({
   lookup: {
     argument: '<address>',
     description: 'events made from one source IP address (IPv4 or IPv6)',
+    examples: [
+      ['what was done from one address', '6.237.252.245'],
+      ['an IPv6 address, written any way, in the last day', '2001:db8:0::1 --since 24h'],
+    ],
     valueOf(address, typed) {
       const ip = canonicalIp(address);
       if (ip === undefined) throw notAnAddress(address, typed);

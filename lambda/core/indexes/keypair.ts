@@ -28,6 +28,10 @@ export const keyPairIndex = defineIndex({
     argument: '<name>',
     description:
       'events that name an EC2 key pair (launches with it, imports, creations, deletions); the name in its exact case',
+    examples: [
+      ['launches with a key pair, its imports and deletions', 'kp1'],
+      ['the last 90 days of one, as NDJSON', 'prod-admin --since 90d --json'],
+    ],
     valueOf(name, typed) {
       if (name.length > LIMITS.keyName) {
         throw new UsageError(

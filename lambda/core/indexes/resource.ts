@@ -12,6 +12,11 @@ export const resourceIndex = defineIdIndex({
   valuesOf: (event) => event.resourceIds,
   description:
     'events for a volume, snapshot, image, security group, network interface, subnet, VPC, Elastic IP allocation, key pair ID or launch template (vol-, snap-, ami-, sg-, eni-, subnet-, vpc-, eipalloc-, key-, lt-)',
+  examples: [
+    ['who touched a volume', 'vol-0a1b2c3d4e5f60718'],
+    ['changes to a security group in the last week', 'sg-0123456789abcdef0 --since 7d'],
+    ['launches from an image, in full whatever the terminal width', 'ami-029eb80bc237bec6f --wide'],
+  ],
   isId: isResourceId,
   notAnId:
     'is not a vol-, snap-, ami-, sg-, eni-, subnet-, vpc-, eipalloc-, key- or lt- ID with 8 or 17 hex digits',

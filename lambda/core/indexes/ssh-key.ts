@@ -10,6 +10,13 @@ export const sshKeyIndex = defineIndex({
   lookup: {
     argument: '<fingerprint>',
     description: 'SSH key pushes of one key: SHA256:… fingerprint, or a whole public key',
+    examples: [
+      ['where a key was pushed, by its fingerprint', 'SHA256:xq6092IJhV+0W2wifL9mSmJHQoMb2h2KFNrpk4YEAW8'],
+      [
+        'by the public key itself',
+        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtAlK45MAEWZ7MUY2QEmi3M6W+peGL3VCrc0qH54xRu',
+      ],
+    ],
     valueOf(key, typed) {
       if (
         !looksLikeFingerprint(key) &&
