@@ -9,7 +9,15 @@ import {
 import { EXIT, type Io } from '../io';
 import { addListOptions, type ListFlags } from '../listing';
 import { inRange, timeRange, withStore } from '../options';
-import { type Column, clean, FINDING_COLUMNS, printList, renderTable } from '../output';
+import {
+  type Column,
+  clean,
+  FINDING_COLUMNS,
+  printList,
+  renderTable,
+  type TableOptions,
+  tableWidth,
+} from '../output';
 
 /**
  * `trailwatch findings`: the findings of every rule, newest first; of one rule (`--rule`), of the
@@ -64,7 +72,7 @@ async function runFindings(flags: FindingsFlags, io: Io): Promise<number> {
     };
     const reviewed = lines.filter((l) => l.review !== null);
     if (how.json || reviewed.length === 0) printList(io, lines, more, how);
-    else printReviewedApart(io, lines, reviewed.length, more);
+    else printReviewedApart(io, lines, reviewed.length, more, { width: tableWidth(io), wide: how.wide });
     return EXIT.ok;
   });
 }
@@ -72,7 +80,8 @@ async function runFindings(flags: FindingsFlags, io: Io): Promise<number> {
 /** Who reviewed a finding, when, and the note. */
 const REVIEW_COLUMN: Column<ReviewedFindingLine> = {
   header: 'REVIEW',
-  max: 60,
+  priority: 1,
+  min: 20,
   value: (f) =>
     f.review ? `${f.review.by} ${f.review.at}${f.review.note ? `: ${f.review.note}` : ''}` : '-',
 };
@@ -83,14 +92,16 @@ function printReviewedApart(
   lines: readonly ReviewedFindingLine[],
   reviewed: number,
   more: boolean,
+  table: TableOptions,
 ): void {
   const open = lines.filter((l) => l.review === null);
-  io.out(open.length > 0 ? renderTable(open, FINDING_COLUMNS) : 'No finding waits for review.');
+  io.out(open.length > 0 ? renderTable(open, FINDING_COLUMNS, table) : 'No finding waits for review.');
   io.out(`\nReviewed (${reviewed})`);
   io.out(
     renderTable(
       lines.filter((l) => l.review !== null),
       [...FINDING_COLUMNS, REVIEW_COLUMN],
+      table,
     ),
   );
   io.out(

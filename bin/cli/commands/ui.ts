@@ -7,6 +7,11 @@ export const uiCommand: CliCommand = {
   name: 'ui',
   description:
     "a local web page (loopback only) to search the index and read an instance's timeline; --table for a real table (read-only)",
+  examples: [
+    ['open the page on the local store', 'ui'],
+    ['on the deployed table, read-only', 'ui --table <TableName>'],
+    ['a fixed port, without opening a browser', 'ui --port 8080 --no-open'],
+  ],
   register(command, { io, run }) {
     addStoreOptions(
       command
