@@ -7,6 +7,7 @@ import {
 } from '../../lambda/core/errors';
 import { doneFiles, fileFolderPartition, isDone } from '../../lambda/core/file-markers';
 import {
+  addCounters,
   addFile,
   emptyTotals,
   type FileStats,
@@ -26,6 +27,7 @@ import {
 } from '../../lambda/core/s3-layout';
 import type { Settings } from '../../lambda/core/settings';
 import type { TrailStore } from '../../lambda/core/store-port';
+import type { Interrupt } from './interrupt';
 
 /**
  * `trailwatch backfill`: the log files of a bucket, found by walking the CloudTrail key layout
@@ -56,6 +58,11 @@ export interface BackfillOptions {
   /** Process (or announce) files even when marked done. */
   readonly reprocess?: boolean;
   readonly now?: () => number;
+  /**
+   * Ctrl-C: the listing stops, no file (or message batch) is started after it, files being read are
+   * abandoned unmarked (read again by the next run).
+   */
+  readonly interrupt?: Interrupt;
   /** After each file (processed, failed, already done or announced). */
   readonly onProgress?: (progress: BackfillProgress) => void;
   /** A file that failed or had rejected records. */
@@ -73,6 +80,8 @@ export interface BackfillProgress {
   /** Processed files that turned out not to hold records (digest files under a log name). */
   filesSkipped: number;
   announced: number;
+  /** Files abandoned part-way by an interrupt (unmarked: the next run reads them). */
+  interrupted: number;
   records: number;
   indexed: number;
   bytes: number;
@@ -116,7 +125,7 @@ class BackfillRun {
   private readonly now: () => number;
   private readonly totals = emptyTotals();
   private readonly listing: ListStats = { listCalls: 0, objectsSeen: 0 };
-  private readonly counts = { listed: 0, listingDone: false, alreadyDone: 0, announced: 0 };
+  private readonly counts = { listed: 0, listingDone: false, alreadyDone: 0, announced: 0, interrupted: 0 };
   private readonly seen = new BoundedMap<string, string>(SEEN_ACROSS_FILES);
   private readonly done: DoneFiles | undefined;
   private readonly pool: Pool;
@@ -135,10 +144,15 @@ class BackfillRun {
     return this.stopped ?? this.pool.failure;
   }
 
+  /** Nothing more is started: the run failed, or was interrupted. */
+  private get halted(): boolean {
+    return this.failure !== undefined || this.options.interrupt?.interrupted === true;
+  }
+
   async walk(): Promise<void> {
     try {
       for await (const object of findLogObjects(this.options.lister, this.options.filter, this.listing)) {
-        if (this.failure !== undefined) break;
+        if (this.halted) break;
         this.counts.listed++;
         if (await this.done?.has(object)) {
           this.counts.alreadyDone++;
@@ -150,7 +164,7 @@ class BackfillRun {
           await this.pool.start(() => this.process(object));
         }
       }
-      if (this.failure === undefined) {
+      if (!this.halted) {
         this.counts.listingDone = true;
         if (this.options.queue) await this.pool.start(() => this.announce());
       }
@@ -180,15 +194,25 @@ class BackfillRun {
   }
 
   private async process(object: LogObject): Promise<void> {
-    const { bucket, settings, store, reader } = this.options;
+    const { bucket, settings, store, reader, interrupt } = this.options;
+    // a slot handed over after the interrupt starts nothing
+    if (interrupt?.interrupted) return;
     const file = s3LogFile(reader as ObjectReader, { bucket, ...object }, settings);
     const { stats, error } = await processObject(file, {
       store: store as TrailStore,
       settings,
       seen: this.seen,
       now: this.now,
+      ...(interrupt ? { budget: interrupt.budget } : {}),
     });
     const outcome = error ? failedStats(file.source, error) : stats;
+    if (interrupt?.abandoned(outcome)) {
+      // neither done nor failed: what it wrote is counted, and the next run reads it again
+      this.counts.interrupted++;
+      addCounters(this.totals, outcome);
+      this.report();
+      return;
+    }
     addFile(this.totals, outcome);
     // a store that cannot be written fails every file alike: stop, and let a rerun resume
     if (outcome.error instanceof StoreWriteError || outcome.error instanceof StoreUnavailableError)
@@ -198,7 +222,7 @@ class BackfillRun {
   }
 
   private async announce(): Promise<void> {
-    if (this.messages.length === 0) return;
+    if (this.messages.length === 0 || this.options.interrupt?.interrupted) return;
     const bodies = this.messages;
     this.messages = [];
     await (this.options.queue as QueueSender).send(bodies);

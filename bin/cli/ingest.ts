@@ -1,8 +1,16 @@
 import { createReadStream, type Dirent, promises as fs, type ReadStream } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputReadError, type TrailwatchError } from '../../lambda/core/errors';
 import {
+  doneLocalFiles,
+  isLocalDone,
+  type LocalFileIdentity,
+  localFileMarkerItem,
+  localFolderPartition,
+} from '../../lambda/core/file-markers';
+import {
+  addCounters,
   addFile,
   emptyTotals,
   type FileStats,
@@ -14,12 +22,15 @@ import { mapLimit } from '../../lambda/core/pool';
 import { type LogFile, processObject } from '../../lambda/core/process-object';
 import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
+import type { Interrupt } from './interrupt';
 
 /** A local file to ingest: `display` is how the user named it, `path` is absolute. */
 export interface LocalFile {
   readonly display: string;
   readonly path: string;
   readonly size: number;
+  /** Modification time (ms): with the path and the size, what its marker knows it by. */
+  readonly mtimeMs: number;
 }
 
 export interface Discovery {
@@ -28,9 +39,24 @@ export interface Discovery {
   readonly errors: TrailwatchError[];
   /** Files in directories that are not log files (other extensions, digest and insight folders). */
   readonly ignored: number;
+  /** Each directory named, with what was found below it (for the warnings of `discoveryWarnings`). */
+  readonly directories: readonly DirectoryFound[];
+}
+
+/** A directory named on the command line: its log files, and the other files passed over. */
+export interface DirectoryFound {
+  /** As the user named it. */
+  readonly display: string;
+  logFiles: number;
+  /** Files not named `.json` or `.json.gz` (digest and Insights folders not counted). */
+  otherFiles: number;
+  /** The first of them (a name the user can give to ingest it). */
+  example?: string;
 }
 
 const LOG_FILE = /\.json(\.gz)?$/i;
+/** Names of files that may well be logs under another name (named in the warning first). */
+const LOG_LIKE = /json|\.gz$|\.log$|\.txt$/i;
 const SKIPPED_DIRS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight']);
 
 /**
@@ -40,9 +66,10 @@ const SKIPPED_DIRS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight']);
 export async function discoverFiles(paths: readonly string[], cwd = process.cwd()): Promise<Discovery> {
   const files: LocalFile[] = [];
   const errors: TrailwatchError[] = [];
+  const directories: DirectoryFound[] = [];
   let ignored = 0;
 
-  const walk = async (dir: string, display: string): Promise<void> => {
+  const walk = async (dir: string, display: string, found: DirectoryFound): Promise<void> => {
     let entries: Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -56,15 +83,23 @@ export async function discoverFiles(paths: readonly string[], cwd = process.cwd(
       const shown = join(display, entry.name);
       if (entry.isDirectory()) {
         if (SKIPPED_DIRS.has(entry.name)) ignored++;
-        else await walk(full, shown);
+        else await walk(full, shown, found);
       } else if (entry.isFile() && LOG_FILE.test(entry.name)) {
         try {
-          files.push({ display: shown, path: full, size: (await fs.stat(full)).size });
+          files.push(localFile(shown, full, await fs.stat(full)));
+          found.logFiles++;
         } catch (error) {
           errors.push(readError(shown, error));
         }
       } else {
         ignored++;
+        found.otherFiles++;
+        // the example: rather a file that looks like a log (x.ndjson) than a README
+        if (
+          found.example === undefined ||
+          (LOG_LIKE.test(entry.name) && !LOG_LIKE.test(basename(found.example)))
+        )
+          found.example = shown;
       }
     }
   };
@@ -78,10 +113,35 @@ export async function discoverFiles(paths: readonly string[], cwd = process.cwd(
       errors.push(readError(p, error));
       continue;
     }
-    if (stat.isDirectory()) await walk(abs, p);
-    else files.push({ display: p, path: abs, size: stat.size });
+    if (stat.isDirectory()) {
+      const found: DirectoryFound = { display: p, logFiles: 0, otherFiles: 0 };
+      directories.push(found);
+      await walk(abs, p, found);
+    } else files.push(localFile(p, abs, stat));
   }
-  return { files: dedupeFiles(files), errors, ignored };
+  return { files: dedupeFiles(files), errors, ignored, directories };
+}
+
+function localFile(display: string, path: string, stat: { size: number; mtimeMs: number }): LocalFile {
+  return { display, path, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+/**
+ * Warnings on what the directories named held: none of the log files looked for (an empty
+ * directory, a wrong one), or other files passed over (`.ndjson`, `.jsonl`, `.log`: named one by
+ * one, they are read, whatever their name).
+ */
+export function discoveryWarnings(discovery: Discovery): string[] {
+  const lines: string[] = [];
+  for (const d of discovery.directories) {
+    if (d.logFiles === 0)
+      lines.push(`trailwatch: warning: ${d.display}: no log files (.json, .json.gz) in this directory`);
+    if (d.otherFiles > 0)
+      lines.push(
+        `trailwatch: warning: ${d.display}: ignored: ${d.otherFiles} file(s) not named .json or .json.gz, e.g. ${d.example}; name a file to ingest it`,
+      );
+  }
+  return lines;
 }
 
 function dedupeFiles(files: LocalFile[]): LocalFile[] {
@@ -126,8 +186,29 @@ export interface IngestOptions {
   readonly store: IndexStore;
   /** What of each file may be in flight between its reader and the store. @default `ingestFlow(concurrency)` */
   readonly flow?: FlowLimits;
-  /** Called as each file finishes (progress, messages). */
+  /**
+   * Mark each file done once all its items are stored, and skip the files marked done with the
+   * same size and modification time (lambda/core/file-markers.ts), unless `reprocess`.
+   */
+  readonly markFiles?: boolean;
+  /** With `markFiles`: read the files marked done too (and mark them again). */
+  readonly reprocess?: boolean;
+  /** Ctrl-C: no file is started after it, those being read are abandoned unmarked. */
+  readonly interrupt?: Interrupt;
+  /** Called as each file finishes (progress, messages); not for a file abandoned by the interrupt. */
   readonly onFile?: (file: LocalFile, stats: FileStats) => void;
+  /** Called for each file skipped as done already. */
+  readonly onAlreadyDone?: (file: LocalFile) => void;
+}
+
+/** A run's totals, and the files it did not read: done already, abandoned, not started. */
+export interface IngestTotals extends RunTotals {
+  /** Files marked done by an earlier run, skipped. */
+  alreadyDone: number;
+  /** Files abandoned part-way by an interrupt (unmarked; their counters are in the totals). */
+  interrupted: number;
+  /** Files not started because of an interrupt. */
+  left: number;
 }
 
 /**
@@ -142,19 +223,47 @@ export const SEEN_ACROSS_FILES = 200_000;
  * does not grow with the number of files: each file's stats go to `onFile` and into the totals,
  * and are not kept.
  */
-export async function ingestFiles(files: readonly LocalFile[], options: IngestOptions): Promise<RunTotals> {
+export async function ingestFiles(
+  files: readonly LocalFile[],
+  options: IngestOptions,
+): Promise<IngestTotals> {
   const seen = new BoundedMap<string, string>(SEEN_ACROSS_FILES);
-  const totals = emptyTotals();
+  const totals: IngestTotals = { ...emptyTotals(), alreadyDone: 0, interrupted: 0, left: 0 };
+  const done =
+    options.markFiles && !options.reprocess ? new LocalDoneFiles(options.store, options.settings) : undefined;
+  const stopped = (): boolean => options.interrupt?.interrupted === true;
   await mapLimit(files, options.concurrency, async (file) => {
-    const stats = await ingestOne(file, options, seen);
-    addFile(totals, stats);
-    options.onFile?.(file, stats);
+    if (!stopped() && (await done?.has(file))) {
+      totals.alreadyDone++;
+      options.onAlreadyDone?.(file);
+    } else if (stopped()) {
+      // not started after the interrupt (which may have come while the markers were read)
+      totals.left++;
+    } else await ingestCounted(file, options, seen, totals);
   });
   return inRuleOrder(totals);
 }
 
+/** Ingests one file and counts it: done or failed, or abandoned by the interrupt. */
+async function ingestCounted(
+  file: LocalFile,
+  options: IngestOptions,
+  seen: Map<string, string>,
+  totals: IngestTotals,
+): Promise<void> {
+  const stats = await ingestOne(file, options, seen);
+  if (options.interrupt?.abandoned(stats)) {
+    // what it wrote is counted; the file is neither done nor failed: it is read again next time
+    totals.interrupted++;
+    addCounters(totals, stats);
+    return;
+  }
+  addFile(totals, stats);
+  options.onFile?.(file, stats);
+}
+
 /** The counts by rule in the registry's order, whatever order the files ended in (a stable summary). */
-function inRuleOrder(totals: RunTotals): RunTotals {
+function inRuleOrder<T extends RunTotals>(totals: T): T {
   const byRule = totals.findingsByRule;
   const ordered = RULE_IDS.filter((rule) => byRule[rule] !== undefined).map((rule) => [rule, byRule[rule]]);
   return { ...totals, findingsByRule: Object.fromEntries(ordered) };
@@ -166,14 +275,19 @@ async function ingestOne(
   seen: Map<string, string>,
 ): Promise<FileStats> {
   const source = fileSource(file.path);
-  const result = await processObject(localLogFile(file, source), {
+  const marker = options.markFiles ? { url: source, size: file.size, mtimeMs: file.mtimeMs } : undefined;
+  const result = await processObject(localLogFile(file, source, marker, options.settings), {
     store: options.store,
     settings: options.settings,
     seen,
     flow: options.flow ?? ingestFlow(options.concurrency),
+    ...(options.interrupt ? { budget: options.interrupt.budget } : {}),
   });
   // not opened: named as the user typed it, with the reason
-  if (result.error) return failedStats(source, readError(file.display, result.error.cause));
+  if (result.error) {
+    if (options.interrupt?.abandoned(result)) return failedStats(source, result.error);
+    return failedStats(source, readError(file.display, result.error.cause));
+  }
   const { stats } = result;
   if (stats.error)
     // name the file as the user typed it rather than as a file:// URL
@@ -184,8 +298,13 @@ async function ingestOne(
   return stats;
 }
 
-/** A local file as the pipeline reads it; no marker yet (every run reads every file). */
-function localLogFile(file: LocalFile, source: string): LogFile {
+/** A local file as the pipeline reads it, marked done (when asked) once all its items are stored. */
+function localLogFile(
+  file: LocalFile,
+  source: string,
+  marker: LocalFileIdentity | undefined,
+  settings: Settings,
+): LogFile {
   let stream: ReadStream | undefined;
   return {
     source,
@@ -199,7 +318,37 @@ function localLogFile(file: LocalFile, source: string): LogFile {
       return opening;
     },
     close: () => stream?.destroy(),
+    ...(marker ? { marker: (stats, nowMs) => localFileMarkerItem(marker, stats, settings, nowMs) } : {}),
   };
+}
+
+/** Markers of the local files done, read a directory at a time (the last few directories kept). */
+class LocalDoneFiles {
+  private readonly folders = new Map<string, Promise<ReturnType<typeof doneLocalFiles>>>();
+
+  constructor(
+    private readonly store: IndexStore,
+    private readonly settings: Settings,
+  ) {}
+
+  async has(file: LocalFile): Promise<boolean> {
+    const identity = { url: fileSource(file.path), size: file.size, mtimeMs: file.mtimeMs };
+    return isLocalDone(await this.folder(identity.url), identity);
+  }
+
+  private folder(url: string): Promise<ReturnType<typeof doneLocalFiles>> {
+    const pk = localFolderPartition(url);
+    let done = this.folders.get(pk);
+    if (!done) {
+      // files come directory by directory (sorted): a few directories are enough
+      if (this.folders.size >= 16) this.folders.delete(this.folders.keys().next().value as string);
+      done = this.store
+        .readPartition(pk, { consistent: true })
+        .then((items) => doneLocalFiles(items, this.settings));
+      this.folders.set(pk, done);
+    }
+    return done;
+  }
 }
 
 /** Shortest readable name of a path for messages. */

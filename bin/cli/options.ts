@@ -67,7 +67,21 @@ export function collect(value: string, previous: string[]): string[] {
   ];
 }
 
+/**
+ * The store the flags select. An option given an empty value is a usage error rather than its
+ * default: `--db "$DIR"` with DIR unset must not put a store in the current directory, nor
+ * `--endpoint "$URL"` quietly reach the real AWS.
+ * @throws UsageError naming the option
+ */
 export function storeSelection(flags: StoreFlags): StoreSelection {
+  for (const [option, value] of [
+    ['--db', flags.db],
+    ['--table', flags.table],
+    ['--endpoint', flags.endpoint],
+    ['--region', flags.region],
+    ['--profile', flags.profile],
+  ] as const)
+    if (value !== undefined && value.trim() === '') throw new UsageError('the value is empty', option);
   return {
     ...(flags.db !== undefined ? { db: flags.db } : {}),
     ...(flags.table !== undefined ? { table: flags.table } : {}),
@@ -75,6 +89,15 @@ export function storeSelection(flags: StoreFlags): StoreSelection {
     ...(flags.region !== undefined ? { region: flags.region } : {}),
     ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
   };
+}
+
+/**
+ * The embedded store's directory: `--db`, else $TRAILWATCH_DB (an empty one counts as unset), else
+ * `.trailwatch`. @throws UsageError when `--db` is given an empty value
+ */
+export function embeddedStoreDir(db: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (db !== undefined && db.trim() === '') throw new UsageError('the value is empty', '--db');
+  return db ?? (env.TRAILWATCH_DB || undefined) ?? '.trailwatch';
 }
 
 /** Opens the store the flags select, runs `fn` on it and closes it, whatever happened. */

@@ -85,8 +85,11 @@ function exitCodeOf(error: unknown, io: Io): number {
     io.err(`trailwatch: ${clean(error.describe())}`);
     return EXIT.inputFailed;
   }
+  // a bug: its message, and its stack only when asked (a stack trace tells a user nothing)
+  const debug = io.env.TRAILWATCH_DEBUG === '1' && error instanceof Error;
   io.err(
-    `trailwatch: unexpected error: ${clean(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
+    `trailwatch: unexpected error: ${clean(debug ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error))}` +
+      (debug ? '' : ' (TRAILWATCH_DEBUG=1 shows where)'),
   );
   return EXIT.inputFailed;
 }

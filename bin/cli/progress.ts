@@ -18,6 +18,9 @@ export interface BarSpec {
 export class Progress {
   private readonly bar: SingleBar | undefined;
   private readonly held: string[] = [];
+  private stopped = false;
+  /** `around` is over: nothing is held any more. */
+  private over = false;
 
   constructor(
     private readonly io: Io,
@@ -39,14 +42,25 @@ export class Progress {
 
   /** Moves the bar to `value` (of `total`, when it changed). */
   update(value: number, payload: Record<string, unknown>, total?: number): void {
-    if (!this.bar) return;
+    if (!this.bar || this.stopped) return;
     if (total !== undefined) this.bar.setTotal(total);
     this.bar.update(value, payload);
   }
 
+  /**
+   * Stops the bar now (Ctrl-C: before the command says it stops): its last state stays on the
+   * screen, the cursor and auto-wrap come back; the held lines wait for the end of `around`, in
+   * order. Again: nothing.
+   */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.bar?.stop();
+  }
+
   /** Lines for stderr: held while the bar is shown, else printed now. */
   report(lines: readonly string[]): void {
-    if (this.bar) this.held.push(...lines);
+    if (this.bar && !this.over) this.held.push(...lines);
     else for (const l of lines) this.io.err(l);
   }
 
@@ -59,7 +73,8 @@ export class Progress {
     try {
       result = await work();
     } finally {
-      this.bar?.stop();
+      this.stop();
+      this.over = true;
     }
     for (const l of this.held.splice(0)) this.io.err(l);
     return result;

@@ -59,7 +59,7 @@ export async function openStore(
   }
   if (sel.endpoint !== undefined) throw new UsageError('--endpoint needs --table NAME', '--endpoint');
   const thread = options.bulkWrites === true && env.TRAILWATCH_STORE_THREAD === '1';
-  return openEmbeddedStore(resolve(sel.db ?? env.TRAILWATCH_DB ?? '.trailwatch'), {
+  return openEmbeddedStore(resolve(sel.db ?? (env.TRAILWATCH_DB || undefined) ?? '.trailwatch'), {
     thread,
     ...(options.say ? { say: options.say } : {}),
   });

@@ -33,13 +33,25 @@ export function fileMarkerItem(
   settings: Settings,
   nowMs: number,
 ): TableItem {
-  // kept as long as the items it vouches for (their TTL counts from the same write time)
-  const expiresAt = expiresAtFor(nowMs, settings.retentionDays);
   return {
     pk: fileFolderPartition(object.bucket, object.key),
     sk: fileName(object.key),
+    ...markerAttributes(object.size, stats, settings, nowMs),
+  };
+}
+
+/** What a marker says of its file, whatever kind of file it is. */
+function markerAttributes(
+  size: number | undefined,
+  stats: FileStats,
+  settings: Settings,
+  nowMs: number,
+): Omit<TableItem, 'pk' | 'sk'> & { readonly kind: 'file' } {
+  // kept as long as the items it vouches for (their TTL counts from the same write time)
+  const expiresAt = expiresAtFor(nowMs, settings.retentionDays);
+  return {
     kind: 'file',
-    ...(object.size !== undefined ? { size: object.size } : {}),
+    ...(size !== undefined ? { size } : {}),
     records: stats.records,
     indexed: stats.indexed,
     includeReadOnly: settings.includeReadOnly,
@@ -69,4 +81,71 @@ export function isDone(done: ReadonlyMap<string, number | undefined>, key: strin
   if (!done.has(name)) return false;
   const marked = done.get(name);
   return marked === undefined || marked === size;
+}
+
+/**
+ * Markers of local files (`trailwatch ingest`), so that an ingest interrupted or run again skips the
+ * files it finished. A local file is known by its absolute path, its size and its modification
+ * time: no byte of it is read to decide (a content digest would read every file, done or not, and a
+ * digest of some bytes only could take two different files for one and skip one unread). A file
+ * rewritten in place gets a new time or size and is read again; a file copied or moved elsewhere, or
+ * touched, is read again too (harmless: the same records give the same items).
+ *
+ * | item             | pk                               | sk            |
+ * | ---------------- | -------------------------------- | ------------- |
+ * | local file marker | `FILES#file:///<directory>/`    | `<file name>` |
+ *
+ * (`file://` cannot be an S3 bucket name, so these never meet a bucket's markers.)
+ */
+
+/** A local file as its marker knows it: its `file://` URL (as in items' `source`), size and time. */
+export interface LocalFileIdentity {
+  /** `file:///abs/dir/name.json.gz` */
+  readonly url: string;
+  readonly size: number;
+  /** Modification time, in milliseconds (whole: file systems differ in what they keep below). */
+  readonly mtimeMs: number;
+}
+
+/** The partition of the markers of the local files in the directory of `url`. */
+export function localFolderPartition(url: string): string {
+  return `${FILES_PREFIX}${url.slice(0, url.lastIndexOf('/') + 1)}`;
+}
+
+export function localFileMarkerItem(
+  file: LocalFileIdentity,
+  stats: FileStats,
+  settings: Settings,
+  nowMs: number,
+): TableItem {
+  return {
+    pk: localFolderPartition(file.url),
+    sk: fileName(file.url),
+    ...markerAttributes(file.size, stats, settings, nowMs),
+    mtimeMs: Math.floor(file.mtimeMs),
+  };
+}
+
+/** Names of the local files of a folder partition done for `settings`, with their size and time. */
+export function doneLocalFiles(
+  items: readonly Record<string, unknown>[],
+  settings: Settings,
+): Map<string, { readonly size: number; readonly mtimeMs: number }> {
+  const done = new Map<string, { size: number; mtimeMs: number }>();
+  for (const item of items) {
+    if (item.kind !== 'file' || typeof item[TABLE_SCHEMA.sortKey] !== 'string') continue;
+    if (typeof item.size !== 'number' || typeof item.mtimeMs !== 'number') continue;
+    if (settings.includeReadOnly && item.includeReadOnly !== true) continue;
+    done.set(item[TABLE_SCHEMA.sortKey] as string, { size: item.size, mtimeMs: item.mtimeMs });
+  }
+  return done;
+}
+
+/** Whether a local file is done by the markers of its directory: same name, size and time. */
+export function isLocalDone(
+  done: ReadonlyMap<string, { readonly size: number; readonly mtimeMs: number }>,
+  file: LocalFileIdentity,
+): boolean {
+  const marked = done.get(fileName(file.url));
+  return marked !== undefined && marked.size === file.size && marked.mtimeMs === Math.floor(file.mtimeMs);
 }

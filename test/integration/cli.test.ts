@@ -68,7 +68,8 @@ describe('trailwatch CLI on the embedded store', () => {
   });
 
   it('names each rejected record on stderr, with the file and the reason', async () => {
-    const r = await run('ingest', join(CLOUDTRAIL, 'panther'));
+    // read again (--reprocess): the first test ingested them, and done files are skipped
+    const r = await run('ingest', join(CLOUDTRAIL, 'panther'), '--reprocess');
     expect(r.err).toMatch(
       /ec2-records-one-per-line\.json: record #\d+ rejected: (missing|invalid) eventTime/,
     );
@@ -77,7 +78,7 @@ describe('trailwatch CLI on the embedded store', () => {
 
   it('is idempotent: ingesting again changes nothing that queries return', async () => {
     const before = (await run('query', 'user', 'christophe', '--json', '--limit', '1000')).out;
-    await run('ingest', CLOUDTRAIL);
+    await run('ingest', CLOUDTRAIL, '--reprocess');
     expect((await run('query', 'user', 'christophe', '--json', '--limit', '1000')).out).toBe(before);
   });
 
@@ -265,9 +266,9 @@ describe('trailwatch CLI on the embedded store', () => {
   });
 
   it('ingest counts new findings by rule, and none when the same files come again', async () => {
-    const again = await run('ingest', join(CLOUDTRAIL, 'stratus'), '--json');
+    const again = await run('ingest', join(CLOUDTRAIL, 'stratus'), '--json', '--reprocess');
     expect(again.json()[0]).toMatchObject({ findings: 0, findingsByRule: {} });
-    const human = await run('ingest', join(CLOUDTRAIL, 'stratus'));
+    const human = await run('ingest', join(CLOUDTRAIL, 'stratus'), '--reprocess');
     expect(human.out).toMatch(/SSH key pushes: 6; new findings: 0$/m);
   });
 
@@ -275,7 +276,7 @@ describe('trailwatch CLI on the embedded store', () => {
     const bad = await run('ingest', dir, '--allowed-ssh-cidrs', '10.0.0.0/8,office');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--allowed-ssh-cidrs: 'office' is not an IPv4 or IPv6 CIDR/);
-    const strict = await run('ingest', dir, '--allowed-ssh-cidrs', '10.0.0.0/8', '--json');
+    const strict = await run('ingest', dir, '--allowed-ssh-cidrs', '10.0.0.0/8', '--json', '--reprocess');
     expect(strict.json()[0]).toMatchObject({ findingsByRule: { 'ssh-source-ip': 1 } });
   });
 
@@ -315,7 +316,13 @@ describe('trailwatch CLI on the embedded store', () => {
   });
 
   it('a missing input path is exit 1, names the path, and the other paths are still ingested', async () => {
-    const r = await run('ingest', join(dir, 'nope.json.gz'), join(dir, 'handwritten.json.gz'), '--json');
+    const r = await run(
+      'ingest',
+      join(dir, 'nope.json.gz'),
+      join(dir, 'handwritten.json.gz'),
+      '--json',
+      '--reprocess',
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/nope\.json\.gz: no such file or directory/);
     expect(r.json()[0]).toMatchObject({ files: 2, filesFailed: 1, indexed: 3 });

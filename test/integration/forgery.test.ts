@@ -264,7 +264,10 @@ describe('`trailwatch ingest` reports conflicts and events beyond the item budge
     expect(forged.out).toMatch(
       /^ {2}conflicts: 1 record\(s\) reuse the eventID of an indexed event with other content/m,
     );
-    const [summary] = (await cli(['ingest', join(dir, 'forged.json'), '--db', db, '--json'], { env })).json();
+    // read again (--reprocess: the file is marked done): the conflict is counted again
+    const [summary] = (
+      await cli(['ingest', join(dir, 'forged.json'), '--db', db, '--json', '--reprocess'], { env })
+    ).json();
     expect(summary).toMatchObject({ conflicts: 1, indexed: 0, overBudget: 0 });
   });
 });

@@ -119,7 +119,7 @@ describe('the twelve Stratus Red Team EC2 detonations each produce their rule fi
 
   it('records each finding once, however often the files are ingested', async () => {
     const before = await findings();
-    const again = await cli(['ingest', ...files, ...db(), '--json']);
+    const again = await cli(['ingest', ...files, ...db(), '--json', '--reprocess']);
     expect(again.json()[0]).toMatchObject({ findings: 0 });
     expect(await findings()).toEqual(before);
     const keys = before.map((f) => `${f.rule} ${f.eventID}`);

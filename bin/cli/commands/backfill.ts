@@ -3,8 +3,10 @@ import { UsageError } from '../../../lambda/core/errors';
 import { parseS3Url } from '../../../lambda/core/s3-key';
 import type { LayoutFilter } from '../../../lambda/core/s3-layout';
 import type { Settings } from '../../../lambda/core/settings';
+import { checkRegionName } from '../aws-regions';
 import { type BackfillProgress, type BackfillResult, backfill } from '../backfill';
 import type { CliCommand } from '../command';
+import { EXIT_INTERRUPTED, type Interrupt, withInterrupt } from '../interrupt';
 import { EXIT, type Io } from '../io';
 import {
   addStoreOptions,
@@ -45,7 +47,9 @@ export const backfillCommand: CliCommand = {
     addStoreOptions(addSettingsOptions(backfillOptions(command)), {
       region: false,
       profileHelp: 'AWS profile (S3, SQS and --table; default: the SDK settings)',
-    }).action((url: string, flags: BackfillFlags) => run(() => runBackfill(url, flags, io)));
+    }).action((url: string, flags: BackfillFlags) =>
+      run(() => withInterrupt(io, (interrupt) => runBackfill(url, flags, io, interrupt))),
+    );
   },
 };
 
@@ -103,9 +107,10 @@ function backfillFilter(
   const range = timeRange({ ...flags, limit: undefined }, now);
   for (const a of flags.account)
     if (!/^\d{12}$/.test(a)) throw new UsageError(`expected 12-digit account IDs, got '${a}'`, '--account');
-  for (const r of flags.region)
-    if (!/^[a-z0-9-]{2,32}$/.test(r))
-      throw new UsageError(`expected region names like eu-west-1, got '${r}'`, '--region');
+  for (const r of flags.region) checkRegionName(r, '--region');
+  // an unset variable (`--queue "$QUEUE_URL"`) would otherwise mean: process here
+  if (flags.queue !== undefined && flags.queue.trim() === '')
+    throw new UsageError('the queue URL is empty (the stack output QueueUrl)', '--queue');
   return {
     bucket,
     filter: {
@@ -118,9 +123,11 @@ function backfillFilter(
   };
 }
 
-async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<number> {
+async function runBackfill(url: string, flags: BackfillFlags, io: Io, interrupt: Interrupt): Promise<number> {
   const settings = settingsFromFlags(flags, io.env);
   const { bucket, filter } = backfillFilter(url, flags, io.now());
+  // checked even when no store is opened (--queue without --table)
+  const selection = storeSelection({ ...flags, region: undefined });
   const concurrency = concurrencyOption(flags.concurrency, BACKFILL_CONCURRENCY);
   const { createS3Client, S3ObjectLister, S3ObjectReader } = await import('../../../lambda/s3-objects');
   const s3 = createS3Client(io.env, flags.profile ? { profile: flags.profile } : {});
@@ -128,7 +135,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
   const opened =
     flags.queue && flags.table === undefined
       ? undefined
-      : await openStore(storeSelection({ ...flags, region: undefined }), io.env, {
+      : await openStore(selection, io.env, {
           bulkWrites: true,
           say: (line) => io.err(clean(line)),
         });
@@ -143,6 +150,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
       : undefined;
     const started = io.now();
     const { progress, onProgress } = backfillProgress(io, !flags.json, started);
+    interrupt.onInterrupt(() => progress.stop());
     const result = await progress.around(() =>
       backfill({
         bucket,
@@ -153,6 +161,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
         ...(opened ? { store: opened.store } : {}),
         ...(queue ? { queue } : { reader: new S3ObjectReader(s3) }),
         ...(flags.reprocess ? { reprocess: true } : {}),
+        interrupt,
         now: io.now,
         onProgress,
         onFile: (source, stats) => progress.report(fileMessages(source, stats)),
@@ -165,6 +174,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
       json: flags.json === true,
       seconds: (io.now() - started) / 1000,
       settings,
+      interrupted: interrupt.interrupted,
       ...(queue ? { queue: flags.queue } : { store: opened?.description }),
     });
   } finally {
@@ -215,6 +225,8 @@ interface SummaryContext {
   readonly json: boolean;
   readonly seconds: number;
   readonly settings: Settings;
+  /** Ctrl-C stopped the run. */
+  readonly interrupted: boolean;
   /** With --queue: its URL. */
   readonly queue?: string | undefined;
   /** Without --queue: the store's description. */
@@ -229,7 +241,13 @@ function printSummary(io: Io, result: BackfillResult, ctx: SummaryContext): numb
     io.err('trailwatch: stopped; what is done stays done: run the same command again to resume.');
   }
   io.out(ctx.json ? jsonSummary(result, totals, ctx) : textSummary(result, totals, ctx));
+  if (ctx.interrupted) return EXIT_INTERRUPTED;
   return result.error || inputFailed(totals) ? EXIT.inputFailed : EXIT.ok;
+}
+
+/** Files listed and not started (an interrupt, or a run stopped by an error). */
+function notStarted(p: BackfillProgress): number {
+  return Math.max(0, p.listed - p.processed - p.failed - p.alreadyDone - p.announced - p.interrupted);
 }
 
 function jsonSummary(result: BackfillResult, totals: Totals, ctx: SummaryContext): string {
@@ -242,20 +260,33 @@ function jsonSummary(result: BackfillResult, totals: Totals, ctx: SummaryContext
     ...(ctx.queue ? { announced: p.announced, queue: ctx.queue } : { store: ctx.store }),
     listCalls: result.listing.listCalls,
     seconds: Number(ctx.seconds.toFixed(3)),
+    interrupted: ctx.interrupted,
+    filesInterrupted: p.interrupted,
+    filesLeft: notStarted(p),
     ...(result.error ? { error: result.error.describe() } : {}),
   });
 }
 
 function textSummary(result: BackfillResult, totals: Totals, ctx: SummaryContext): string {
   const p = result.progress;
+  const verb = ctx.interrupted
+    ? 'Interrupted: backfilled'
+    : result.error
+      ? 'Stopped backfilling'
+      : 'Backfilled';
   const lines = [
-    `${result.error ? 'Stopped backfilling' : 'Backfilled'} ${ctx.source} into ${ctx.where} in ${ctx.seconds.toFixed(1)}s`,
-    `  files:   ${p.listed} log file(s) found with ${result.listing.listCalls} list call(s); ` +
+    `${verb} ${ctx.source} into ${ctx.where} in ${ctx.seconds.toFixed(1)}s`,
+    `  files:   ${p.listed} log file(s) found with ${result.listing.listCalls} list call(s)` +
+      `${p.listingDone ? '' : ' (listing not finished)'}; ` +
       (ctx.queue
         ? `${p.announced} announced to the queue`
         : `${totals.files} processed (${totals.filesFailed} failed)`) +
       `, ${p.alreadyDone} already done`,
   ];
+  if (ctx.interrupted)
+    lines.push(
+      `  interrupted: ${p.interrupted} file(s) stopped part-way (not marked done: read again next time), ${notStarted(p)} not started`,
+    );
   if (!ctx.queue)
     lines.push(
       `  records: ${totals.records} read, ${totals.indexed} events indexed (${totals.items} items), ` +
@@ -264,7 +295,12 @@ function textSummary(result: BackfillResult, totals: Totals, ctx: SummaryContext
       findingsLine(totals),
     );
   else lines.push('  The deployed function indexes them; watch the queue depth on the dashboard.');
-  if (p.failed > 0)
+  if (p.listed === 0 && p.listingDone)
+    lines.push(
+      '  No log files there: check the bucket, the prefix, and --since, --until, --account, --region.',
+    );
+  if (ctx.interrupted) lines.push('  Run the same command again to go on: done files are skipped.');
+  else if (p.failed > 0)
     lines.push('  Run the same command again to retry the failed files: done files are skipped.');
   return lines.join('\n');
 }

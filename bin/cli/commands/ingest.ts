@@ -1,12 +1,25 @@
 import type { Settings } from '../../../lambda/core/settings';
 import type { CliCommand } from '../command';
-import { DEFAULT_INGEST_CONCURRENCY, discoverFiles, ingestFiles } from '../ingest';
+import {
+  DEFAULT_INGEST_CONCURRENCY,
+  discoverFiles,
+  discoveryWarnings,
+  type IngestTotals,
+  ingestFiles,
+} from '../ingest';
+import { EXIT_INTERRUPTED, type Interrupt, withInterrupt } from '../interrupt';
 import { EXIT, type Io } from '../io';
-import { addStoreOptions, concurrencyOption, type StoreFlags, withBulkStore } from '../options';
+import {
+  addStoreOptions,
+  concurrencyOption,
+  type StoreFlags,
+  storeSelection,
+  withBulkStore,
+} from '../options';
 import { clean, jsonLine } from '../output';
 import { Progress } from '../progress';
 import { addSettingsOptions, type SettingsFlags, settingsFromFlags } from '../settings-options';
-import { conflictsAndBudget, fileMessages, findingsLine, inputFailed, type Totals } from '../summary';
+import { conflictsAndBudget, fileMessages, findingsLine, inputFailed } from '../summary';
 
 /** `trailwatch ingest <paths...>`: local log files and directories into the store. */
 export const ingestCommand: CliCommand = {
@@ -36,39 +49,37 @@ export const ingestCommand: CliCommand = {
         command
           .argument('<paths...>', 'files or directories')
           .option('--json', 'print the summary as one JSON line')
-          .option('--concurrency <n>', `files processed at once (default ${DEFAULT_INGEST_CONCURRENCY})`),
+          .option('--concurrency <n>', `files processed at once (default ${DEFAULT_INGEST_CONCURRENCY})`)
+          .option(
+            '--reprocess',
+            'also read files already done (an earlier ingest finished them; same path, size and time)',
+          ),
       ),
-    ).action((paths: string[], flags: IngestFlags) => run(() => runIngest(paths, flags, io)));
+    ).action((paths: string[], flags: IngestFlags) =>
+      run(() => withInterrupt(io, (interrupt) => runIngest(paths, flags, io, interrupt))),
+    );
   },
 };
 
 interface IngestFlags extends StoreFlags, SettingsFlags {
   json?: boolean;
   concurrency?: string;
+  reprocess?: boolean;
 }
 
-async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<number> {
+async function runIngest(paths: string[], flags: IngestFlags, io: Io, interrupt: Interrupt): Promise<number> {
   const settings = settingsFromFlags(flags, io.env);
   const concurrency = concurrencyOption(flags.concurrency, DEFAULT_INGEST_CONCURRENCY);
+  // usage errors before anything is read (`--db ""`, `--table ""`)
+  storeSelection(flags);
   const discovery = await discoverFiles(paths, io.cwd);
   for (const e of discovery.errors) io.err(`trailwatch: ${clean(e.describe())}`);
 
   // the writes of many files: the store may run on its own thread (TRAILWATCH_STORE_THREAD)
   return withBulkStore(flags, io, async (opened) => {
     if (flags.createTable && !opened.local) await opened.store.createTableIfMissing();
-    const showBar = io.interactive && !flags.json && discovery.files.length > 1;
-    const progress = new Progress(
-      io,
-      showBar
-        ? {
-            format:
-              'ingest [{bar}] {value}/{total} files | {records} records | {indexed} events | ETA {eta_formatted}',
-            total: discovery.files.length,
-            payload: { records: 0, indexed: 0 },
-            etaBuffer: 50,
-          }
-        : undefined,
-    );
+    const progress = ingestProgress(io, !flags.json && discovery.files.length > 1, discovery.files.length);
+    interrupt.onInterrupt(() => progress.stop());
     let done = 0;
     let records = 0;
     let indexed = 0;
@@ -78,49 +89,98 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io): Promise<n
         settings,
         concurrency,
         store: opened.store,
+        markFiles: true,
+        reprocess: flags.reprocess === true,
+        interrupt,
         onFile: (file, stats) => {
           records += stats.records;
           indexed += stats.indexed;
           progress.update(++done, { records, indexed });
           progress.report(fileMessages(file.display, stats));
         },
+        onAlreadyDone: () => progress.update(++done, { records, indexed }),
       }),
     );
 
+    // last on stderr, where they are seen (after the messages on files)
+    for (const w of discoveryWarnings(discovery)) io.err(clean(w));
     // paths that could not be read at all are failed files too
     totals.files += discovery.errors.length;
     totals.filesFailed += discovery.errors.length;
-    const summary = {
+    const summary: IngestSummary = {
       totals,
       ignored: discovery.ignored,
       store: opened.description,
       seconds: (io.now() - started) / 1000,
+      interrupted: interrupt.interrupted,
     };
     io.out(flags.json ? jsonSummary(summary) : textSummary(summary, settings));
+    if (interrupt.interrupted) return EXIT_INTERRUPTED;
     return inputFailed(totals) ? EXIT.inputFailed : EXIT.ok;
   });
 }
 
+/** The bar of an ingest of several files, on a terminal, without --json. */
+function ingestProgress(io: Io, wanted: boolean, total: number): Progress {
+  return new Progress(
+    io,
+    io.interactive && wanted
+      ? {
+          format:
+            'ingest [{bar}] {value}/{total} files | {records} records | {indexed} events | ETA {eta_formatted}',
+          total,
+          payload: { records: 0, indexed: 0 },
+          etaBuffer: 50,
+        }
+      : undefined,
+  );
+}
+
 interface IngestSummary {
-  readonly totals: Totals;
+  readonly totals: IngestTotals;
   /** Files found that are not log files. */
   readonly ignored: number;
   readonly store: string;
   readonly seconds: number;
+  readonly interrupted: boolean;
 }
 
-function jsonSummary({ totals, ignored, store, seconds }: IngestSummary): string {
-  return jsonLine({ ...totals, ignoredFiles: ignored, store, seconds: Number(seconds.toFixed(3)) });
+function jsonSummary({ totals, ignored, store, seconds, interrupted }: IngestSummary): string {
+  const { alreadyDone, interrupted: filesInterrupted, left: filesLeft, ...counts } = totals;
+  return jsonLine({
+    ...counts,
+    alreadyDone,
+    ignoredFiles: ignored,
+    store,
+    seconds: Number(seconds.toFixed(3)),
+    interrupted,
+    filesInterrupted,
+    filesLeft,
+  });
 }
 
-function textSummary({ totals, ignored, store, seconds }: IngestSummary, settings: Settings): string {
-  return [
-    `Ingested ${totals.files} file(s) into the ${store} in ${seconds.toFixed(1)}s`,
+function textSummary(summary: IngestSummary, settings: Settings): string {
+  const { totals, ignored } = summary;
+  const lines = [
+    headline(summary),
     `  records: ${totals.records} read, ${totals.indexed} events indexed (${totals.items} items), ` +
       `${totals.skipped} skipped (other services, read-only calls), ${totals.duplicates} duplicate(s), ` +
       `${totals.conflicts} conflict(s), ${totals.rejected} rejected`,
     ...conflictsAndBudget(totals, settings),
     `  files:   ${totals.filesFailed} failed, ${totals.filesSkipped} skipped (digest files), ${ignored} other file(s) ignored`,
-    findingsLine(totals),
-  ].join('\n');
+  ];
+  if (totals.alreadyDone > 0)
+    lines.push(`  ${totals.alreadyDone} file(s) already done, skipped; --reprocess to read them again`);
+  lines.push(findingsLine(totals));
+  if (summary.interrupted) lines.push('  Run the same command again to go on: the files done are skipped.');
+  return lines.join('\n');
+}
+
+function headline({ totals, store, seconds, interrupted }: IngestSummary): string {
+  const where = `into the ${store} in ${seconds.toFixed(1)}s`;
+  if (!interrupted) return `Ingested ${totals.files} file(s) ${where}`;
+  return (
+    `Interrupted: ingested ${totals.files} file(s) ${where}; ` +
+    `${totals.interrupted} interrupted (not marked done: read again next time), ${totals.left} not started`
+  );
 }

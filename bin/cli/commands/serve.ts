@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { EXIT, type Io } from '../io';
+import { embeddedStoreDir } from '../options';
 import { clean } from '../output';
 
 /** `trailwatch serve`: the embedded store as a DynamoDB endpoint, until stopped. */
@@ -35,7 +36,7 @@ interface ServeFlags {
 async function runServe(flags: ServeFlags, io: Io): Promise<number> {
   const { DEFAULT_SERVE_PORT, parsePort, startServe, untilStopped } = await import('../serve');
   const { server, lines } = await startServe({
-    db: flags.db ?? io.env.TRAILWATCH_DB ?? '.trailwatch',
+    db: embeddedStoreDir(flags.db, io.env),
     host: flags.host,
     port: parsePort(flags.port ?? DEFAULT_SERVE_PORT),
     say: (line) => io.err(clean(line)),

@@ -1,7 +1,7 @@
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import type { Row, StoredRow } from './codec';
 import type { ItemsDb, PartitionQuery } from './items-db';
-import { isBusy } from './sqlite';
+import { BUSY_TIMEOUT_MS, isBusy } from './sqlite';
 
 /**
  * The operations of the port as data, and how batches of them run. A batch is what the store was
@@ -106,6 +106,26 @@ export class Batches {
     } catch (error) {
       this.fail(error);
       return ops.map(() => failed(error, writes));
+    }
+  }
+
+  /**
+   * For a batch that writes while no transaction is open: takes the write lock if it is free within
+   * `attemptMs` (then the batch runs in the transaction begun), else false: another process holds
+   * it, and the caller waits without blocking the thread (./lock-wait.ts) and asks again. True for
+   * any other batch, and on any error but busy (`run` then reports it).
+   */
+  tryLock(ops: readonly Op[], attemptMs: number): boolean {
+    if (this.lost || this.openedAt !== undefined || !ops.some((op) => WRITES.has(op.kind))) return true;
+    const db = this.db.db;
+    db.exec(`PRAGMA busy_timeout = ${attemptMs}`);
+    try {
+      this.begin();
+      return true;
+    } catch (error) {
+      return !isBusy(error);
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
 

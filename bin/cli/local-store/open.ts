@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '../../../lambda/core/errors';
 import { Batches, type FailedOp } from './batch';
 import { ItemsDb } from './items-db';
 import { LocalStore, opError } from './local-store';
+import { lockWaitingRunner } from './lock-wait';
 import { migrateIfNeeded } from './migrate';
 import { type Executor, OpQueue } from './queue';
 import { startThread } from './thread';
@@ -36,11 +37,16 @@ export async function openLocalStore(
   dir: string,
   options: OpenLocalStoreOptions = {},
 ): Promise<OpenedLocalStore> {
-  const file = await storeFile(dir, options.say);
+  const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const file = await storeFile(dir, say);
   const toError = opError(dir);
+  const waiting = (): void =>
+    say(
+      `trailwatch: ${dir}: waiting for another process writing to the local store (an ingest or a backfill) to let go of it…`,
+    );
   const { executor, created } = options.thread
-    ? await startThread({ file, source: dir }, toError)
-    : inProcess(file, dir, toError);
+    ? await startThread({ file, source: dir }, toError, waiting)
+    : inProcess(file, dir, toError, waiting);
   const queue = new OpQueue(executor, toError);
   return { store: new LocalStore(queue, dir, created), close: () => queue.close() };
 }
@@ -65,11 +71,12 @@ export async function storeFile(
   return file;
 }
 
-/** The store in this thread: each batch runs when the queue hands it over. */
+/** The store in this thread: each batch runs when the queue hands it over (and the lock is free). */
 function inProcess(
   file: string,
   source: string,
   toError: (failure: FailedOp) => Error,
+  onWait: () => void,
 ): { executor: Executor; created: boolean } {
   const db = ItemsDb.open(file, source);
   const batches = new Batches(db);
@@ -83,5 +90,5 @@ function inProcess(
       db.close();
     }
   };
-  return { executor: { run: async (ops) => batches.run(ops), close }, created: db.created };
+  return { executor: { run: lockWaitingRunner(batches, onWait), close }, created: db.created };
 }

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError } from '../../../lambda/core/errors';
 import type { FailedOp, Outcome } from './batch';
 import type { Executor } from './queue';
-import type { Closed, Opened, Request, WorkerData } from './worker';
+import type { Closed, Opened, Request, Waiting, WorkerData } from './worker';
 
 /**
  * The store on its own thread (./worker.ts): an executor that posts each batch as one message and
@@ -24,6 +24,7 @@ function workerFile(): { file: string; execArgv: string[] } {
 export async function startThread(
   data: WorkerData,
   toError: (failure: FailedOp) => Error,
+  onWait: () => void = () => undefined,
 ): Promise<{ executor: Executor; created: boolean }> {
   const { file, execArgv } = workerFile();
   const worker = new Worker(file, { workerData: data, execArgv });
@@ -59,9 +60,10 @@ export async function startThread(
     throw new StoreUnavailableError(opened.message, data.source);
   }
   let closed: Closed | undefined;
-  worker.on('message', (answer: { id: number; outcomes: Outcome[] } | Closed) => {
+  worker.on('message', (answer: { id: number; outcomes: Outcome[] } | Closed | Waiting) => {
     if ('type' in answer) {
-      closed = answer;
+      if (answer.type === 'waiting') onWait();
+      else closed = answer;
       return;
     }
     waiting.get(answer.id)?.resolve(answer.outcomes);

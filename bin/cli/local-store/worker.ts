@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Batches, type FailedOp, type Op } from './batch';
 import { ItemsDb } from './items-db';
+import { lockWaitingRunner } from './lock-wait';
 
 /**
  * The store's own thread (./thread.ts starts it): it opens the SQLite file and runs each batch it
@@ -24,6 +25,11 @@ export interface Closed {
   readonly failure?: FailedOp;
 }
 
+/** Sent once, when a batch first has to wait for another process's writes. */
+export interface Waiting {
+  readonly type: 'waiting';
+}
+
 /** A batch to run, or the end. */
 export type Request = { readonly id: number; readonly ops: readonly Op[] } | { readonly close: true };
 
@@ -38,13 +44,18 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
     return;
   }
   const batches = new Batches(db);
+  const run = lockWaitingRunner(batches, () => port.postMessage({ type: 'waiting' } satisfies Waiting));
+  // in order: a batch waiting for the lock holds back those after it, and the close
+  let last: Promise<unknown> = Promise.resolve();
   port.on('message', (request: Request) => {
     if ('close' in request) {
-      port.postMessage(closeAll(batches, db) satisfies Closed);
-      port.close();
+      void last.then(() => {
+        port.postMessage(closeAll(batches, db) satisfies Closed);
+        port.close();
+      });
       return;
     }
-    port.postMessage({ id: request.id, outcomes: batches.run(request.ops) });
+    last = run(request.ops).then((outcomes) => port.postMessage({ id: request.id, outcomes }));
   });
 }
 
