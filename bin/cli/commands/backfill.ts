@@ -3,7 +3,7 @@ import { UsageError } from '../../../lambda/core/errors';
 import { parseS3Url } from '../../../lambda/core/s3-key';
 import type { LayoutFilter } from '../../../lambda/core/s3-layout';
 import type { Settings } from '../../../lambda/core/settings';
-import { type BackfillProgress, type BackfillResult, backfill } from '../backfill';
+import type { BackfillProgress, BackfillResult } from '../backfill';
 import type { CliCommand } from '../command';
 import { EXIT, type Io } from '../io';
 import {
@@ -109,6 +109,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io): Promise<n
   const { bucket, filter } = backfillFilter(url, flags, io.now());
   const concurrency = concurrencyOption(flags.concurrency, BACKFILL_CONCURRENCY);
   const { createS3Client, S3ObjectLister, S3ObjectReader } = await import('../../../lambda/s3-objects');
+  const { backfill } = await import('../backfill');
   const s3 = createS3Client(io.env, flags.profile ? { profile: flags.profile } : {});
   // --queue needs no store, unless a table is named: its file markers then skip what is done
   const opened =
