@@ -11,7 +11,8 @@
 //   paths built from them (the store's worker thread, package.json, served files) are the same.
 // - The Node.js modules in LAZY_BUILTINS are loaded when first used, not when the bundle starts:
 //   commander requires child_process for subcommands run as programs (trailwatch has none), the rules
-//   need crypto and net only to judge events; loading them took about 6 ms of each run.
+//   need crypto and net only to judge events, the store's thread worker_threads; loading them took
+//   about 6 ms of each run.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
@@ -97,6 +98,10 @@ await build({
   target: 'node22',
   format: 'cjs',
   external,
+  // smaller to read and to check against its cache; names are kept (stack traces, error names), and
+  // the source map gives the TypeScript lines: node --enable-source-maps dist/bin/trailwatch.js …
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   sourcesContent: false,
   plugins: [ownPaths, lazyBuiltins],
