@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSqlite } from '../../bin/cli/local-store/sqlite';
@@ -8,15 +8,25 @@ import { MB, median, quick, ROOT, report, round } from './measure-common';
 /**
  * P9 start-up: the whole process of `trailwatch query instance ID --db DIR` (the built CLI, as a
  * user runs it, output to a pipe) against `node -e ''` plus the lookup's own time (./startup-lookup.js:
- * the same open, read and close in a process where the modules are loaded already), on a store with
- * the real corpus ingested. Runs alternate, so that both sides share the machine's load; medians.
- * `--quick`: fewer runs, the fixtures' corpus when the shared one is missing; reported, not judged.
+ * the same open, read and close in a process where the modules are loaded already, the first time in
+ * that process, as the command does it), on a store with the real corpus ingested. Runs alternate, so
+ * that both sides share the machine's load; medians. The CPU time of each side (user + system, from
+ * a preload, in runs of their own) is in the details: on a loaded machine the wall times stretch, the
+ * CPU times much less. `--quick`: fewer runs, the fixtures when the shared corpus is missing; reported,
+ * not judged.
  */
 
 const CLI = join(ROOT, 'dist', 'bin', 'trailwatch.js');
 const LOOKUP = join(__dirname, 'startup-lookup.js');
-const RUNS = quick ? 5 : 31;
+const RUNS = quick ? 5 : 41;
+const CPU_RUNS = quick ? 3 : 15;
 const LOOKUP_RUNS = quick ? 3 : 11;
+
+// Loaded with --require into the CPU-timed children: the process's CPU time when it exits.
+const CPU_PRELOAD = `process.on('exit', () => {
+  const { user, system } = process.cpuUsage();
+  require('node:fs').writeFileSync(process.env.TW_BENCH_CPU, String((user + system) / 1000));
+});`;
 
 interface Timed {
   ms: number;
@@ -24,14 +34,27 @@ interface Timed {
 }
 
 /** A plain node child (no TypeScript loader from NODE_OPTIONS): its wall time from spawn to exit. */
-function timed(args: string[], ok = [0]): Timed {
+function timed(args: string[], ok = [0], extraEnv: NodeJS.ProcessEnv = {}): Timed {
   const { NODE_OPTIONS: _loader, ...env } = process.env;
   const t = performance.now();
-  const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * MB, env });
+  const run = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * MB,
+    env: { ...env, ...extraEnv },
+  });
   const ms = performance.now() - t;
   if (!ok.includes(run.status ?? -1))
     throw new Error(`P9: node ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
   return { ms, stdout: run.stdout };
+}
+
+/** The CPU time (ms) of a child run with the preload. */
+function cpuOf(work: string, args: string[]): number {
+  const preload = join(work, 'cpu.js');
+  const out = join(work, 'cpu');
+  if (!existsSync(preload)) writeFileSync(preload, CPU_PRELOAD);
+  timed(['--require', preload, ...args], [0], { TW_BENCH_CPU: out });
+  return Number(readFileSync(out, 'utf8'));
 }
 
 /** The instance with the most events in the store (read from its SQLite file: bench code only). */
@@ -61,7 +84,7 @@ export async function p9(): Promise<void> {
     timed([CLI, 'ingest', corpus, '--db', db, '--json'], [0, 1]);
     const instance = busiestInstance(db);
     const query = [CLI, 'query', 'instance', instance.id, '--db', db];
-    // the first run after a build fills the compile cache (reported, not in the medians)
+    // the first run of a command after a build keeps its compiled code (reported, not in the medians)
     const firstRun = timed(query).ms;
     const nodeMs: number[] = [];
     const cliMs: number[] = [];
@@ -71,8 +94,19 @@ export async function p9(): Promise<void> {
     }
     const lookups = Array.from(
       { length: LOOKUP_RUNS },
-      () => JSON.parse(timed([LOOKUP, db, instance.id]).stdout) as { firstMs: number; warmMs: number },
+      () =>
+        JSON.parse(timed([LOOKUP, db, instance.id]).stdout) as {
+          firstMs: number;
+          firstCpuMs: number;
+          warmMs: number;
+        },
     );
+    const nodeCpu: number[] = [];
+    const cliCpu: number[] = [];
+    for (let i = 0; i < CPU_RUNS; i++) {
+      nodeCpu.push(cpuOf(work, ['-e', '']));
+      cliCpu.push(cpuOf(work, query));
+    }
     const lookupMs = median(lookups.map((l) => l.firstMs));
     const ratio = median(cliMs) / (median(nodeMs) + lookupMs);
     report({
@@ -94,6 +128,11 @@ export async function p9(): Promise<void> {
         lookupRuns: LOOKUP_RUNS,
         overheadOverNodeMs: round(median(cliMs) - median(nodeMs) - lookupMs),
         firstRunAfterBuildMs: round(firstRun),
+        cpuRuns: CPU_RUNS,
+        queryCpuMedianMs: round(median(cliCpu)),
+        nodeEmptyCpuMedianMs: round(median(nodeCpu)),
+        lookupFirstCpuMedianMs: round(median(lookups.map((l) => l.firstCpuMs))),
+        cpuRatio: round(median(cliCpu) / (median(nodeCpu) + median(lookups.map((l) => l.firstCpuMs)))),
       },
     });
   } finally {

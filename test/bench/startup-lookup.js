@@ -4,7 +4,7 @@
 // closed; twice: the first (cold, as the command does it once) and a second (warm). Used by the P9
 // bench (after `npm run build`):
 //   node test/bench/startup-lookup.js DIR INSTANCE_ID
-// Prints {"firstMs":…,"warmMs":…,"events":…} on stdout.
+// Prints {"firstMs":…,"firstCpuMs":…,"warmMs":…,"events":…} on stdout (wall and CPU milliseconds).
 const { join } = require('node:path');
 
 const dist = join(__dirname, '..', '..', 'dist');
@@ -15,6 +15,7 @@ const { lookupPartition } = require(join(dist, 'lambda', 'core', 'lookup.js'));
 const { itemToEvent } = require(join(dist, 'lambda', 'core', 'items.js'));
 
 async function lookup(db, id) {
+  const cpu = process.cpuUsage();
   const t = performance.now();
   const opened = await openStore({ db });
   let events;
@@ -27,7 +28,9 @@ async function lookup(db, id) {
   } finally {
     await opened.close();
   }
-  return { ms: performance.now() - t, events: events.length };
+  const ms = performance.now() - t;
+  const { user, system } = process.cpuUsage(cpu);
+  return { ms, cpuMs: (user + system) / 1000, events: events.length };
 }
 
 async function main() {
@@ -35,7 +38,9 @@ async function main() {
   if (!db || !id) throw new Error('usage: node test/bench/startup-lookup.js DIR INSTANCE_ID');
   const first = await lookup(db, id);
   const warm = await lookup(db, id);
-  process.stdout.write(JSON.stringify({ firstMs: first.ms, warmMs: warm.ms, events: first.events }));
+  process.stdout.write(
+    JSON.stringify({ firstMs: first.ms, firstCpuMs: first.cpuMs, warmMs: warm.ms, events: first.events }),
+  );
 }
 
 main().catch((error) => {
