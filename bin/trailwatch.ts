@@ -14,7 +14,8 @@ import { constants, Script } from 'node:vm';
  *
  * It sits in the package's own directory, dist/.compile-cache: written and trusted like the code
  * beside it, never a directory other users can write to (a crafted cache is code run here). Where
- * the package is read-only, nothing is written. NODE_DISABLE_COMPILE_CACHE=1 turns it off. V8
+ * the package is read-only, nothing is written. NODE_DISABLE_COMPILE_CACHE=1 (or
+ * --enable-source-maps) turns it off. V8
  * refuses a cache made by another V8 or with other V8 flags (it is then made again); that it belongs
  * to this build of the bundle (V8 checks only the length of the source) is in its name.
  */
@@ -38,7 +39,8 @@ function runCached(): void {
   } catch {
     // none yet: made at the end of this run
   }
-  const source = readFileSync(entry, 'utf8');
+  // the bundle is ASCII (scripts/build-cli.mjs checks it): read without decoding UTF-8
+  const source = readFileSync(entry, 'latin1');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: entry,
     // `import()` in the bundle (of a package outside it) as in any module
@@ -73,6 +75,8 @@ function save(script: Script, command: string, name: string): void {
   }
 }
 
-// the sources (run through tsx) are loaded as they are
-if (process.env.NODE_DISABLE_COMPILE_CACHE === '1' || entry.endsWith('.ts')) require(entry);
+// loaded as any module: the sources (run through tsx), and with --enable-source-maps (stack traces in
+// the TypeScript sources; Node maps those of modules, not of a vm.Script)
+if (process.env.NODE_DISABLE_COMPILE_CACHE === '1' || entry.endsWith('.ts') || process.sourceMapsEnabled)
+  require(entry);
 else runCached();

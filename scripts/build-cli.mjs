@@ -1,7 +1,7 @@
 // Bundles the CLI into one file, dist/bin/cli/entry.js (in place of tsc's output of bin/cli/entry.ts),
-// which dist/bin/trailwatch.js loads once Node's compile cache is on. Start-up is most of what a
-// query on the local store costs: loading a hundred small files (resolving, reading, compiling each)
-// took longer than the lookup; one file, compiled once and then taken from the cache, does not
+// which dist/bin/trailwatch.js runs from its cache of compiled code. Start-up is most of what a query
+// on the local store costs: loading a hundred small files (resolving, reading, compiling each) took
+// longer than the lookup; one file, its compiled code kept between runs, does not
 // (docs/performance.md "Start-up"). Run by `npm run build`, after tsc.
 //
 // - Every module is in the bundle (one copy of each class: `instanceof` holds); those a command loads
@@ -104,6 +104,13 @@ await build({
   minifySyntax: true,
   sourcemap: true,
   sourcesContent: false,
+  // non-ASCII characters escaped (esbuild's default, said here because bin/trailwatch.ts relies on it)
+  charset: 'ascii',
   plugins: [ownPaths, lazyBuiltins],
   logLevel: 'warning',
 });
+
+// bin/trailwatch.ts reads the bundle as Latin-1 (no UTF-8 decoding): it must be ASCII
+const bundle = readFileSync(OUT);
+const at = bundle.findIndex((byte) => byte > 0x7f);
+if (at >= 0) throw new Error(`${OUT}: not ASCII at byte ${at}`);
