@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TrailwatchError } from '../../lambda/core/errors';
 import type { IndexedEvent } from '../../lambda/core/event';
-import { findRecord } from '../../lambda/core/find-record';
 import { type FindingLine, itemToFinding } from '../../lambda/core/findings';
 import { keys } from '../../lambda/core/items';
 import type { JsonObject } from '../../lambda/core/json';
@@ -19,6 +18,8 @@ export async function loadRecord(
 ): Promise<{ record?: JsonObject; problem?: string }> {
   if (!source) return { problem: 'the event has no source log file' };
   try {
+    // the log file reader loads when a record is read, not with the CLI
+    const { findRecord } = await import('../../lambda/core/find-record');
     if (source.startsWith('file://')) {
       const stream = createReadStream(fileURLToPath(source));
       try {

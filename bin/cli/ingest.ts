@@ -165,13 +165,6 @@ export function fileSource(path: string): string {
   return pathToFileURL(path).href;
 }
 
-/**
- * Files ingested at once unless `--concurrency` says otherwise. Two keep one file being read while
- * another waits for its last writes or its rules; more add memory (each file has its buffers and
- * pending writes) and, on two cores, no speed (docs/performance.md, P7).
- */
-export const DEFAULT_INGEST_CONCURRENCY = 2;
-
 /** Decompressed text held ready ahead of the readers, in all (at least 1 MiB per file). */
 const READ_AHEAD_TOTAL = 16 * 1024 * 1024;
 

@@ -3,7 +3,7 @@ import { UsageError } from '../../lambda/core/errors';
 import { parseSince, parseUntil } from '../../lambda/core/time';
 import type { Io } from './io';
 import { clean } from './output';
-import { type EmbeddedStoreOptions, type OpenedStore, openStore, type StoreSelection } from './store';
+import type { EmbeddedStoreOptions, OpenedStore, StoreSelection } from './store';
 
 /** The options shared by several commands, and what they turn into. */
 
@@ -107,6 +107,7 @@ export async function withStore<T>(
   fn: (opened: OpenedStore) => Promise<T>,
   options: EmbeddedStoreOptions = {},
 ): Promise<T> {
+  const { openStore } = await import('./store');
   const opened = await openStore(storeSelection(flags), io.env, {
     say: (line) => io.err(clean(line)),
     ...options,

@@ -61,7 +61,7 @@ export async function main(
     (c) => {
       code = c;
     },
-    commands,
+    commandsFor(argv, commands),
   );
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
@@ -69,6 +69,16 @@ export async function main(
   } catch (error) {
     return exitCodeOf(error, io);
   }
+}
+
+/**
+ * The commands to set up for `argv`: the one its first word names, or all of them (the help, the
+ * version, a mistake). Setting up the others (their options, their help) would only cost start-up
+ * time (docs/performance.md "Start-up").
+ */
+export function commandsFor(argv: readonly string[], commands: readonly CliCommand[]): readonly CliCommand[] {
+  const named = commands.find((c) => c.name === argv[0]);
+  return named ? [named] : commands;
 }
 
 /** Reports what a command threw and gives its exit code. */

@@ -1,5 +1,10 @@
-import { Presets, SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { Io } from './io';
+
+/** cli-progress, loaded when a bar is shown: not with the CLI (docs/performance.md "Start-up"). */
+function cliProgress(): typeof import('cli-progress') {
+  return require('cli-progress') as typeof import('cli-progress');
+}
 
 /** A progress bar on stderr: its format (cli-progress tokens), first total and payload. */
 export interface BarSpec {
@@ -27,14 +32,14 @@ export class Progress {
     spec: BarSpec | undefined,
   ) {
     this.bar = spec
-      ? new SingleBar(
+      ? new (cliProgress().SingleBar)(
           {
             format: spec.format,
             stream: process.stderr,
             hideCursor: true,
             ...(spec.etaBuffer !== undefined ? { etaBuffer: spec.etaBuffer } : {}),
           },
-          Presets.shades_classic,
+          cliProgress().Presets.shades_classic,
         )
       : undefined;
     this.bar?.start(spec?.total ?? 0, 0, spec?.payload);

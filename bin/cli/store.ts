@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../lambda/core/errors';
 import type { TrailStore } from '../../lambda/core/store-port';
-import { createDocumentClient, EventStore } from '../../lambda/store/event-store';
-import { type OpenLocalStoreOptions, openLocalStore } from './local-store/open';
+import type { OpenLocalStoreOptions } from './local-store/open';
+
+// The DynamoDB store (and with it the AWS SDK) and the local store are loaded by the branch that
+// opens them: a query on the local store does not load the SDK (docs/performance.md "Start-up").
 
 /** Store selection, for every command (CONTRACT "CLI"). */
 export interface StoreSelection {
@@ -43,6 +45,7 @@ export async function openStore(
       !env.AWS_ACCESS_KEY_ID &&
       !env.AWS_PROFILE &&
       !sel.profile;
+    const { createDocumentClient, EventStore } = await import('../../lambda/store/event-store');
     const client = createDocumentClient({
       ...(sel.endpoint ? { endpoint: sel.endpoint } : {}),
       ...(sel.region ? { region: sel.region } : local && !env.AWS_REGION ? { region: 'local' } : {}),
@@ -96,6 +99,7 @@ export async function openEmbeddedStore(
   dir: string,
   options: OpenLocalStoreOptions = {},
 ): Promise<OpenedStore> {
+  const { openLocalStore } = await import('./local-store/open');
   const opened = await openLocalStore(dir, options);
   return { store: opened.store, local: true, description: `local store ${dir}`, close: opened.close };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sshpk from 'sshpk';
+import type SshPk from 'sshpk';
 import { field, text } from './json';
 import { bound, boundOpt, LIMITS } from './limits';
 
@@ -32,6 +32,17 @@ export interface SshPush extends Partial<SshKeyFacts> {
 export const KEY_PUSH_EVENTS = new Set(['SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey']);
 const INVALID_PREFIX = 'INVALID:';
 
+let sshpk: typeof SshPk | undefined;
+
+/**
+ * sshpk, loaded on the first key to parse: a CLI command that parses no key (a query) does not
+ * pay for loading it (bin/cli start-up, docs/performance.md "Start-up").
+ */
+function keyParser(): typeof SshPk {
+  sshpk ??= require('sshpk') as typeof SshPk;
+  return sshpk;
+}
+
 function sha256Base64(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('base64').replace(/=+$/, '');
 }
@@ -49,7 +60,7 @@ export function sshKeyFacts(material: string): SshKeyFacts {
     return invalidFacts(trimmed, `key material is longer than ${LIMITS.publicKeyText} characters`);
   }
   try {
-    const key = sshpk.parseKey(trimmed, 'ssh');
+    const key = keyParser().parseKey(trimmed, 'ssh');
     const comment = key.comment && key.comment !== '(unnamed)' ? key.comment : undefined;
     return {
       fingerprint: key.fingerprint('sha256').toString(),

@@ -5,6 +5,7 @@ import { CACHE, json, quick, results, round, wanted } from './measure-common';
 import { p4, p6 } from './measure-corpus';
 import { p7 } from './measure-end-to-end';
 import { p8 } from './measure-rules-cost';
+import { p9 } from './measure-startup';
 import { p3 } from './measure-store';
 import { p1, p2 } from './measure-throughput';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   if (wanted('P6')) p6();
   if (wanted('P7')) await p7();
   if (wanted('P8')) await p8();
+  if (wanted('P9')) await p9();
   if (!json) {
     const rows = results.map((r) => [
       r.id,

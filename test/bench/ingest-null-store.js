@@ -6,9 +6,8 @@
 const { join } = require('node:path');
 
 const dist = join(__dirname, '..', '..', 'dist');
-const { DEFAULT_INGEST_CONCURRENCY, discoverFiles, ingestFiles } = require(
-  join(dist, 'bin', 'cli', 'ingest.js'),
-);
+const { discoverFiles, ingestFiles } = require(join(dist, 'bin', 'cli', 'ingest.js'));
+const { DEFAULT_INGEST_CONCURRENCY } = require(join(dist, 'bin', 'cli', 'commands', 'ingest.js'));
 const { DEFAULT_SETTINGS } = require(join(dist, 'lambda', 'core', 'settings.js'));
 
 const store = {

@@ -1,4 +1,3 @@
-import { readAccessPaths } from '../../../lambda/core/access/read';
 import { UsageError } from '../../../lambda/core/errors';
 import { isNamedInstanceId, isResourceId } from '../../../lambda/core/resource-ids';
 import type { CliCommand } from '../command';
@@ -40,6 +39,7 @@ function instanceArgument(typed: string): string {
 async function runAccess(typed: string, flags: ListFlags, io: Io): Promise<number> {
   const instanceId = instanceArgument(typed);
   const range = timeRange(flags, io.now());
+  const { readAccessPaths } = await import('../../../lambda/core/access/read');
   return withStore(flags, io, async (opened) => {
     const report = await readAccessPaths(opened.store, instanceId, {
       ...(range.sinceMs !== undefined ? { sinceMs: range.sinceMs } : {}),

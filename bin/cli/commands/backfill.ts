@@ -4,7 +4,7 @@ import { parseS3Url } from '../../../lambda/core/s3-key';
 import type { LayoutFilter } from '../../../lambda/core/s3-layout';
 import type { Settings } from '../../../lambda/core/settings';
 import { checkRegionName } from '../aws-regions';
-import { type BackfillProgress, type BackfillResult, backfill } from '../backfill';
+import type { BackfillProgress, BackfillResult } from '../backfill';
 import type { CliCommand } from '../command';
 import { EXIT_INTERRUPTED, type Interrupt, withInterrupt } from '../interrupt';
 import { EXIT, type Io } from '../io';
@@ -130,6 +130,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io, interrupt:
   const selection = storeSelection({ ...flags, region: undefined });
   const concurrency = concurrencyOption(flags.concurrency, BACKFILL_CONCURRENCY);
   const { createS3Client, S3ObjectLister, S3ObjectReader } = await import('../../../lambda/s3-objects');
+  const { backfill } = await import('../backfill');
   const s3 = createS3Client(io.env, flags.profile ? { profile: flags.profile } : {});
   // --queue needs no store, unless a table is named: its file markers then skip what is done
   const opened =

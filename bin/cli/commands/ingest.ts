@@ -1,12 +1,6 @@
 import type { Settings } from '../../../lambda/core/settings';
 import type { CliCommand } from '../command';
-import {
-  DEFAULT_INGEST_CONCURRENCY,
-  discoverFiles,
-  discoveryWarnings,
-  type IngestTotals,
-  ingestFiles,
-} from '../ingest';
+import type { IngestTotals } from '../ingest';
 import { EXIT_INTERRUPTED, type Interrupt, withInterrupt } from '../interrupt';
 import { EXIT, type Io } from '../io';
 import {
@@ -20,6 +14,13 @@ import { clean, jsonLine } from '../output';
 import { Progress } from '../progress';
 import { addSettingsOptions, type SettingsFlags, settingsFromFlags } from '../settings-options';
 import { conflictsAndBudget, fileMessages, findingsLine, inputFailed } from '../summary';
+
+/**
+ * Files ingested at once unless `--concurrency` says otherwise. Two keep one file being read while
+ * another waits for its last writes or its rules; more add memory (each file has its buffers and
+ * pending writes) and, on two cores, no speed (docs/performance.md, P7).
+ */
+export const DEFAULT_INGEST_CONCURRENCY = 2;
 
 /** `trailwatch ingest <paths...>`: local log files and directories into the store. */
 export const ingestCommand: CliCommand = {
@@ -68,6 +69,8 @@ interface IngestFlags extends StoreFlags, SettingsFlags {
 }
 
 async function runIngest(paths: string[], flags: IngestFlags, io: Io, interrupt: Interrupt): Promise<number> {
+  // the pipeline loads when an ingest runs, not with the CLI (other commands)
+  const { discoverFiles, discoveryWarnings, ingestFiles } = await import('../ingest');
   const settings = settingsFromFlags(flags, io.env);
   const concurrency = concurrencyOption(flags.concurrency, DEFAULT_INGEST_CONCURRENCY);
   // usage errors before anything is read (`--db ""`, `--table ""`)

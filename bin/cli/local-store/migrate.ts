@@ -1,6 +1,5 @@
 import { existsSync, linkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { StoreUnavailableError } from '../../../lambda/core/errors';
 import { LOCAL_TABLE_NAME } from '../../../lambda/core/table-schema';
 import { encodeItem, type Row } from './codec';
@@ -90,6 +89,8 @@ async function copyItems(old: string, temporary: string, dir: string): Promise<n
 }
 
 async function copyInto(level: LevelDb, temporary: string, dir: string): Promise<number> {
+  // loaded here, not with the module: opening a store that needs no migration loads no AWS SDK package
+  const { unmarshall } = require('@aws-sdk/util-dynamodb') as typeof import('@aws-sdk/util-dynamodb');
   const db = ItemsDb.open(temporary, dir);
   let count = 0;
   try {
