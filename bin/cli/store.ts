@@ -64,6 +64,7 @@ export async function openStore(
   const thread = options.bulkWrites === true && env.TRAILWATCH_STORE_THREAD === '1';
   return openEmbeddedStore(resolve(sel.db ?? (env.TRAILWATCH_DB || undefined) ?? '.trailwatch'), {
     thread,
+    groupCommits: options.bulkWrites === true,
     ...(options.say ? { say: options.say } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../../../lambda/core/errors';
-import { Batches, type FailedOp } from './batch';
+import { Batches, COMMIT_EVERY_MS, type FailedOp } from './batch';
 import { ItemsDb } from './items-db';
 import { LocalStore, opError } from './local-store';
 import { lockWaitingRunner } from './lock-wait';
@@ -18,6 +18,14 @@ export interface OpenLocalStoreOptions {
    * Otherwise it runs in the process.
    */
   readonly thread?: boolean;
+  /**
+   * Writes share a transaction for `COMMIT_EVERY_MS` (./batch.ts), answered before their commit: for
+   * bulk writers (ingest, backfill), where a commit per batch costs more than the writes. Otherwise
+   * every batch is committed before it is answered, so that another process (a `findings` after a
+   * review marked on `trailwatch ui`) reads what was written. The store's thread always groups.
+   * @default false
+   */
+  readonly groupCommits?: boolean;
   /** Where migration messages go. @default stderr */
   readonly say?: (line: string) => void;
 }
@@ -46,7 +54,7 @@ export async function openLocalStore(
     );
   const { executor, created } = options.thread
     ? await startThread({ file, source: dir }, toError, waiting)
-    : inProcess(file, dir, toError, waiting);
+    : inProcess(file, dir, toError, waiting, options.groupCommits === true ? COMMIT_EVERY_MS : 0);
   const queue = new OpQueue(executor, toError);
   return { store: new LocalStore(queue, dir, created), close: () => queue.close() };
 }
@@ -77,9 +85,10 @@ function inProcess(
   source: string,
   toError: (failure: FailedOp) => Error,
   onWait: () => void,
+  commitEveryMs: number,
 ): { executor: Executor; created: boolean } {
   const db = ItemsDb.open(file, source);
-  const batches = new Batches(db);
+  const batches = new Batches(db, commitEveryMs);
   const close = async (): Promise<void> => {
     try {
       batches.flush();
