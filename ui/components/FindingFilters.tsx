@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fromInputValue, toInputValue } from '../lib/format';
 import { RULES } from '../lib/rules';
+import { UtcTimeField } from './UtcTimeField';
 
 export interface FindingFilter {
   readonly rule?: string;
@@ -68,26 +69,18 @@ export function FindingFilters({ filter, onApply }: Props) {
           spellcheck={false}
         />
       </div>
-      <div class="tw-field">
-        <label for="f-since">From (UTC)</label>
-        <input
-          id="f-since"
-          type="datetime-local"
-          step={1}
-          value={toInputValue(draft.since)}
-          onInput={(e) => set('since', fromInputValue(e.currentTarget.value) ?? '')}
-        />
-      </div>
-      <div class="tw-field">
-        <label for="f-until">Until (UTC)</label>
-        <input
-          id="f-until"
-          type="datetime-local"
-          step={1}
-          value={toInputValue(draft.until)}
-          onInput={(e) => set('until', fromInputValue(e.currentTarget.value) ?? '')}
-        />
-      </div>
+      <UtcTimeField
+        id="f-since"
+        label="From (UTC)"
+        value={toInputValue(draft.since)}
+        onValue={(v) => set('since', fromInputValue(v) ?? '')}
+      />
+      <UtcTimeField
+        id="f-until"
+        label="Until (UTC)"
+        value={toInputValue(draft.until)}
+        onValue={(v) => set('until', fromInputValue(v) ?? '')}
+      />
       <div class="tw-window-actions">
         <button type="submit" class="tw-primary">
           Filter

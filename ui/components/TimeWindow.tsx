@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fromInputValue, toInputValue } from '../lib/format';
+import { UtcTimeField } from './UtcTimeField';
 
 interface Props {
   /** `since`/`until` of the route (ISO times, or a duration such as `24h` for since). */
@@ -31,27 +32,14 @@ export function TimeWindow({ since, until, visible, onApply, idPrefix }: Props) 
         onApply(fromInputValue(from) ?? duration, fromInputValue(to));
       }}
     >
-      <div class="tw-field">
-        <label for={`${idPrefix}-from`}>From (UTC)</label>
-        <input
-          id={`${idPrefix}-from`}
-          type="datetime-local"
-          step={1}
-          value={from}
-          placeholder={duration ? `last ${duration}` : undefined}
-          onInput={(e) => setFrom(e.currentTarget.value)}
-        />
-      </div>
-      <div class="tw-field">
-        <label for={`${idPrefix}-until`}>Until (UTC)</label>
-        <input
-          id={`${idPrefix}-until`}
-          type="datetime-local"
-          step={1}
-          value={to}
-          onInput={(e) => setTo(e.currentTarget.value)}
-        />
-      </div>
+      <UtcTimeField
+        id={`${idPrefix}-from`}
+        label="From (UTC)"
+        value={from}
+        placeholder={duration ? `last ${duration}` : undefined}
+        onValue={setFrom}
+      />
+      <UtcTimeField id={`${idPrefix}-until`} label="Until (UTC)" value={to} onValue={setTo} />
       <div class="tw-window-actions">
         <button type="submit" class="tw-primary">
           Apply
