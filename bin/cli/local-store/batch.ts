@@ -69,7 +69,7 @@ const HANDLERS: { readonly [K in Op['kind']]: Handler<K> } = {
 const WRITES: ReadonlySet<Op['kind']> = new Set(['write', 'insert', 'create', 'addToSets']);
 
 /** How long the writes of consecutive batches share a transaction before it is committed. */
-export const COMMIT_EVERY_MS = 250;
+export const COMMIT_EVERY_MS = 1000;
 
 /** Runs batches on one connection, grouping their writes into transactions (see above). */
 export class Batches {
