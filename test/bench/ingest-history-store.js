@@ -11,9 +11,8 @@ const { createHash } = require('node:crypto');
 const { join } = require('node:path');
 
 const dist = join(__dirname, '..', '..', 'dist');
-const { DEFAULT_INGEST_CONCURRENCY, discoverFiles, ingestFiles } = require(
-  join(dist, 'bin', 'cli', 'ingest.js'),
-);
+const { discoverFiles, ingestFiles } = require(join(dist, 'bin', 'cli', 'ingest.js'));
+const { DEFAULT_INGEST_CONCURRENCY } = require(join(dist, 'bin', 'cli', 'commands', 'ingest.js'));
 const { DEFAULT_SETTINGS } = require(join(dist, 'lambda', 'core', 'settings.js'));
 const { sortKeyRange } = require(join(dist, 'lambda', 'core', 'items.js'));
 
@@ -76,7 +75,7 @@ function add({ pk, sk, attribute, values }) {
 async function main() {
   const args = process.argv.slice(2);
   const at = args.indexOf('--concurrency');
-  const concurrency = at >= 0 ? Number(args.splice(at, 2)[1]) : DEFAULT_INGEST_CONCURRENCY;
+  const concurrency = at >= 0 ? Number(args.splice(at, 2)[1]) : DEFAULT_INGEST_CONCURRENCY.local;
   if (!(concurrency >= 1) || args.length === 0)
     throw new Error('usage: node test/bench/ingest-history-store.js DIR... [--concurrency N]');
   const { files } = await discoverFiles(args);

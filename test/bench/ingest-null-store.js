@@ -23,7 +23,7 @@ const store = {
 async function main() {
   const args = process.argv.slice(2);
   const at = args.indexOf('--concurrency');
-  const concurrency = at >= 0 ? Number(args.splice(at, 2)[1]) : DEFAULT_INGEST_CONCURRENCY;
+  const concurrency = at >= 0 ? Number(args.splice(at, 2)[1]) : DEFAULT_INGEST_CONCURRENCY.local;
   const ra = args.indexOf('--read-ahead-mb');
   const flow = ra >= 0 ? { readAheadBytes: Number(args.splice(ra, 2)[1]) * 1024 * 1024 } : undefined;
   if (!(concurrency >= 1) || args.length === 0)

@@ -99,14 +99,15 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
     dir = mkdtempSync(join(tmpdir(), 'trailwatch-interrupt-'));
     logs = join(dir, 'logs');
     mkdirSync(logs);
-    // two small files first (done soon), then larger ones (a few seconds in all)
+    // two small files first (done soon), then larger ones (a few seconds in all: the first marker is
+    // committed about a second in, and SIGINT must come before the end)
     for (let i = 0; i < FILES; i++)
       await writeDeliveryFile(
         join(
           logs,
           `123456789012_CloudTrail_us-east-1_202503${String(i + 1).padStart(2, '0')}T0000Z_t.json.gz`,
         ),
-        i < 2 ? 64 << 10 : 3 << 20,
+        i < 2 ? 64 << 10 : 10 << 20,
         11 + i,
       );
     const db = join(dir, 'whole');

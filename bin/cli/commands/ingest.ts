@@ -16,11 +16,13 @@ import { addSettingsOptions, type SettingsFlags, settingsFromFlags } from '../se
 import { conflictsAndBudget, fileMessages, findingsLine, inputFailed } from '../summary';
 
 /**
- * Files ingested at once unless `--concurrency` says otherwise. Two keep one file being read while
- * another waits for its last writes or its rules; more add memory (each file has its buffers and
- * pending writes) and, on two cores, no speed (docs/performance.md, P7).
+ * Files ingested at once unless `--concurrency` says otherwise. Into the local store, one: the
+ * store's calls answer at once, so the main thread is never idle and a second file only adds
+ * memory (1 GB: 15.0 to 15.5 s and 244 to 271 MB with one, 16.0 to 17.0 s and 292 to 304 MB with
+ * two; docs/performance.md, P7). Into a table, two: one file is read while the other waits for
+ * DynamoDB's answers to its last writes and its rules.
  */
-export const DEFAULT_INGEST_CONCURRENCY = 2;
+export const DEFAULT_INGEST_CONCURRENCY = { local: 1, table: 2 } as const;
 
 /** `trailwatch ingest <paths...>`: local log files and directories into the store. */
 export const ingestCommand: CliCommand = {
@@ -50,7 +52,10 @@ export const ingestCommand: CliCommand = {
         command
           .argument('<paths...>', 'files or directories')
           .option('--json', 'print the summary as one JSON line')
-          .option('--concurrency <n>', `files processed at once (default ${DEFAULT_INGEST_CONCURRENCY})`)
+          .option(
+            '--concurrency <n>',
+            `files processed at once (default ${DEFAULT_INGEST_CONCURRENCY.local}; ${DEFAULT_INGEST_CONCURRENCY.table} into a table)`,
+          )
           .option(
             '--reprocess',
             'also read files already done (an earlier ingest finished them; same path, size and time)',
@@ -72,7 +77,8 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io, interrupt:
   // the pipeline loads when an ingest runs, not with the CLI (other commands)
   const { discoverFiles, discoveryWarnings, ingestFiles } = await import('../ingest');
   const settings = settingsFromFlags(flags, io.env);
-  const concurrency = concurrencyOption(flags.concurrency, DEFAULT_INGEST_CONCURRENCY);
+  // validated before anything is read; the default depends on the store
+  const asked = flags.concurrency !== undefined ? concurrencyOption(flags.concurrency, 1) : undefined;
   // usage errors before anything is read (`--db ""`, `--table ""`)
   storeSelection(flags);
   const discovery = await discoverFiles(paths, io.cwd);
@@ -81,6 +87,7 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io, interrupt:
   // the writes of many files: the store may run on its own thread (TRAILWATCH_STORE_THREAD)
   return withBulkStore(flags, io, async (opened) => {
     if (flags.createTable && !opened.local) await opened.store.createTableIfMissing();
+    const concurrency = asked ?? DEFAULT_INGEST_CONCURRENCY[opened.local ? 'local' : 'table'];
     const progress = ingestProgress(io, !flags.json && discovery.files.length > 1, discovery.files.length);
     interrupt.onInterrupt(() => progress.stop());
     let done = 0;
