@@ -9,6 +9,8 @@ export interface Peer {
   /** The whole child process: start, load, questions, close. */
   run: Run;
   loadMs: number;
+  /** CPU time of the load, all DuckDB's threads. */
+  loadCpuMs: number;
   rows: number;
   queryMs: number[];
   answers: number[];

@@ -42,7 +42,8 @@ export async function deliveryFiles(count: number, fileMB: number): Promise<File
 }
 
 // Loaded with `node -r` into each measured child: its own peak RSS (/proc/self/status VmHWM, as P2;
-// elsewhere the largest RSS sampled) written to $TW_BENCH_HWM when it exits, however it exits.
+// elsewhere the largest RSS sampled) and the CPU time of all its threads (user + system), written to
+// $TW_BENCH_HWM as JSON when it exits, however it exits.
 const HWM_PRELOAD = `
 const fs = require('node:fs');
 let sampled = 0;
@@ -50,13 +51,16 @@ setInterval(() => { sampled = Math.max(sampled, process.memoryUsage().rss); }, 5
 process.on('exit', () => {
   let kb;
   try { kb = Number(/VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]); } catch { kb = Math.round(sampled / 1024); }
-  fs.writeFileSync(process.env.TW_BENCH_HWM, String(kb));
+  const cpu = process.cpuUsage();
+  fs.writeFileSync(process.env.TW_BENCH_HWM, JSON.stringify({ kb, cpuMs: (cpu.user + cpu.system) / 1000 }));
 });
 `;
 
 export interface Run {
   ms: number;
   peakMB: number;
+  /** CPU time of the child's threads, user + system. */
+  cpuMs: number;
   stdout: string;
   stderr: string;
   status: number;
@@ -82,9 +86,11 @@ export function nodeTimer(work: string): (args: string[], ok?: number[]) => Run 
     const ms = performance.now() - t;
     const status = run.status ?? -1;
     if (!ok.includes(status)) throw new Error(`P7: ${args.join(' ')} failed (${status}): ${run.stderr}`);
+    const { kb, cpuMs } = JSON.parse(readFileSync(hwm, 'utf8')) as { kb: number; cpuMs: number };
     return {
       ms,
-      peakMB: Number(readFileSync(hwm, 'utf8')) / 1024,
+      peakMB: kb / 1024,
+      cpuMs,
       stdout: run.stdout,
       stderr: run.stderr,
       status,
