@@ -17,6 +17,9 @@ import { type LocalS3, startS3rver } from '../helpers/s3rver';
 
 const BUCKET = 'interrupted-bucket';
 const FILES = 60;
+// enough for the backfill to last past its first commits (grouped every second): SIGINT must come
+// once a few files are marked done, and before the last
+const RECORDS = 1000;
 const DAY = 'AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/01/';
 
 /** File markers of the bucket committed so far. */
@@ -50,7 +53,7 @@ function markersIn(db: string): number {
     for (let i = 1; i <= parts.length; i++)
       await s3.put(BUCKET, `${parts.slice(0, i).join('/')}/`, Buffer.alloc(0));
     for (let f = 0; f < FILES; f++) {
-      const records = Array.from({ length: 300 }, (_, i) =>
+      const records = Array.from({ length: RECORDS }, (_, i) =>
         ec2Call('StopInstances', {
           eventID: `00000000-0000-4000-a000-${(f * 1000 + i).toString(16).padStart(12, '0')}`,
           requestParameters: {
