@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../bin/cli/program';
@@ -38,25 +38,61 @@ export async function cli(
 export const BUILT_CLI = join(__dirname, '..', '..', 'dist', 'bin', 'trailwatch.js');
 export const builtCliPresent = existsSync(BUILT_CLI);
 
-/** Runs the built binary in a child process, as `npx trailwatch` does. */
-export function spawnCli(
+/** A child process watched: its output so far, and its exit code once it has closed. */
+export interface WatchedChild {
+  readonly child: ChildProcessWithoutNullStreams;
+  out(): string;
+  err(): string;
+  /** The exit code (-1 when killed by a signal); rejects when the process could not start. */
+  readonly exit: Promise<number>;
+}
+
+export function watchChild(child: ChildProcessWithoutNullStreams): WatchedChild {
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString('utf8');
+  });
+  const exit = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+  // a caller that never awaits the exit (it stops the child itself) is not told of a failed start twice
+  exit.catch(() => undefined);
+  return { child, out: () => out, err: () => err, exit };
+}
+
+/** Starts the built binary in a child process, as `npx trailwatch` does, and watches it. */
+export function startCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): WatchedChild {
+  return watchChild(
+    spawn(process.execPath, [BUILT_CLI, ...args], {
+      env: options.env ?? process.env,
+      cwd: options.cwd ?? process.cwd(),
+    }),
+  );
+}
+
+/** Runs the built binary in a child process to its end. */
+export async function spawnCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], {
-      env: options.env ?? process.env,
-      cwd: options.cwd ?? process.cwd(),
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(result(code ?? -1, out.replace(/\n$/, ''), err.replace(/\n$/, ''))));
-  });
+  const run = startCli(args, options);
+  const code = await run.exit;
+  return result(code, run.out().replace(/\n$/, ''), run.err().replace(/\n$/, ''));
+}
+
+/** Waits until `check` holds, looking every 20 ms; fails naming `what` after `ms`. */
+export async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import { STORE_FILE } from '../../bin/cli/local-store/open';
-import { BUILT_CLI, builtCliPresent, spawnCli } from '../helpers/cli';
+import { builtCliPresent, spawnCli, startCli, until } from '../helpers/cli';
 import { credentiallessEnv } from '../helpers/env';
 import { ec2Call, logFile } from '../helpers/records';
 import { type LocalS3, startS3rver } from '../helpers/s3rver';
+import { committedMarkers } from '../helpers/store-file';
 
 /**
  * Ctrl-C during `trailwatch backfill` (issue 15), through the built binary, on s3rver and the local
@@ -23,22 +21,7 @@ const RECORDS = 1000;
 const DAY = 'AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/01/';
 
 /** File markers of the bucket committed so far. */
-function markersIn(db: string): number {
-  try {
-    const sqlite = new DatabaseSync(join(db, STORE_FILE), { readOnly: true });
-    try {
-      return (
-        sqlite.prepare('SELECT count(*) AS n FROM items WHERE pk LIKE ?').get(`FILES#${BUCKET}/%`) as {
-          n: number;
-        }
-      ).n;
-    } finally {
-      sqlite.close();
-    }
-  } catch {
-    return 0;
-  }
-}
+const markersIn = (db: string): number => committedMarkers(db, `FILES#${BUCKET}/`);
 
 (builtCliPresent ? describe : describe.skip)('Ctrl-C during backfill, through the built binary', () => {
   let s3: LocalS3;
@@ -80,22 +63,13 @@ function markersIn(db: string): number {
   it('stops at SIGINT with a partial summary and exit 130; run again, skips what is done and does the rest', async () => {
     const db = join(dir, 'db');
     const args = ['backfill', `s3://${BUCKET}/`, '--db', db, '--concurrency', '2', '--json'];
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], { env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString('utf8');
-    });
-    const exit = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    for (let i = 0; i < 3000 && markersIn(db) < 3; i++) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    expect(await exit).toBe(130);
-    expect(err).toMatch(/^trailwatch: Ctrl-C: stopping: no new file is started/m);
-    expect(err).not.toMatch(/\n\s+at /);
-    const first = JSON.parse(out.trim());
+    const run = startCli(args, { env });
+    await until('3 files marked done', () => markersIn(db) >= 3);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(run.err()).toMatch(/^trailwatch: Ctrl-C: stopping: no new file is started/m);
+    expect(run.err()).not.toMatch(/\n\s+at /);
+    const first = JSON.parse(run.out().trim());
     expect(first).toMatchObject({ interrupted: true, filesFailed: 0, alreadyDone: 0 });
     expect(first.files).toBeGreaterThanOrEqual(3);
     expect(first.files).toBeLessThan(FILES);
@@ -118,15 +92,11 @@ function markersIn(db: string): number {
 
   it('the text summary of an interrupted run says what was done and how to go on', async () => {
     const db = join(dir, 'text');
-    const child = spawn(process.execPath, [BUILT_CLI, 'backfill', `s3://${BUCKET}/`, '--db', db], { env });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-    });
-    const exit = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    for (let i = 0; i < 3000 && markersIn(db) < 1; i++) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    expect(await exit).toBe(130);
+    const run = startCli(['backfill', `s3://${BUCKET}/`, '--db', db], { env });
+    await until('a file marked done', () => markersIn(db) >= 1);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    const out = run.out();
     expect(out).toMatch(new RegExp(`^Interrupted: backfilled s3://${BUCKET}/ into the local store `));
     expect(out).toMatch(
       /\n {2}interrupted: \d+ file\(s\) stopped part-way \(not marked done: read again next time\), \d+ not started\n/,

@@ -1,12 +1,13 @@
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { STORE_FILE } from '../../bin/cli/local-store/open';
 import { writeDeliveryFile } from '../bench/generate';
-import { BUILT_CLI, builtCliPresent, spawnCli } from '../helpers/cli';
+import { BUILT_CLI, builtCliPresent, spawnCli, startCli, until, watchChild } from '../helpers/cli';
 import { credentiallessEnv } from '../helpers/env';
+import { committedMarkers } from '../helpers/store-file';
 
 /**
  * Ctrl-C during `trailwatch ingest` (issue 15), through the built binary: on a terminal (a
@@ -45,48 +46,8 @@ function contents(db: string): Map<string, string> {
   }
 }
 
-/** Local file markers committed so far (0 while the store has no tables). */
-function markersIn(db: string): number {
-  try {
-    const sqlite = new DatabaseSync(join(db, STORE_FILE), { readOnly: true });
-    try {
-      const row = sqlite.prepare("SELECT count(*) AS n FROM items WHERE pk LIKE 'FILES#file:%'").get() as {
-        n: number;
-      };
-      return row.n;
-    } finally {
-      sqlite.close();
-    }
-  } catch {
-    return 0;
-  }
-}
-
-/** Output of a child so far, and its end. */
-function watch(child: ChildProcessWithoutNullStreams): {
-  out: () => string;
-  err: () => string;
-  exit: Promise<number>;
-} {
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString('utf8');
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    err += c.toString('utf8');
-  });
-  const exit = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return { out: () => out, err: () => err, exit };
-}
-
-async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Local file markers committed so far. */
+const markersIn = (db: string): number => committedMarkers(db, 'FILES#file:');
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -122,7 +83,7 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
       const db = join(dir, 'tty');
       const command = [process.execPath, BUILT_CLI, 'ingest', logs, '--db', db].map(quote).join(' ');
       const child = spawn('script', ['-qfec', command, '/dev/null'], { env });
-      const run = watch(child);
+      const run = watchChild(child);
       // once the bar shows a file done, Ctrl-C as typed on the terminal
       await until('the progress bar', () => /\] [1-9]\d*\/12 files/.test(run.out()));
       child.stdin.write('\x03');
@@ -159,10 +120,9 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
   it('without a terminal: SIGINT stops it with a partial JSON summary and exit 130; run again, the totals complete', async () => {
     const db = join(dir, 'pipe');
-    const child = spawn(process.execPath, [BUILT_CLI, 'ingest', logs, '--db', db, '--json'], { env });
-    const run = watch(child);
+    const run = startCli(['ingest', logs, '--db', db, '--json'], { env });
     await until('a file marked done', () => markersIn(db) >= 1);
-    child.kill('SIGINT');
+    run.child.kill('SIGINT');
     expect(await run.exit).toBe(130);
     expect(run.err()).toMatch(/^trailwatch: Ctrl-C: stopping: /m);
     // no escape sequence without a terminal, no stack trace
@@ -195,13 +155,12 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
     const holder = new DatabaseSync(join(db, STORE_FILE));
     holder.exec('BEGIN IMMEDIATE');
     try {
-      const child = spawn(process.execPath, [BUILT_CLI, 'ingest', logs, '--db', db], { env });
-      const run = watch(child);
+      const run = startCli(['ingest', logs, '--db', db], { env });
       await until('the wait for the lock to be said', () => /waiting for another process/.test(run.err()));
-      child.kill('SIGINT');
+      run.child.kill('SIGINT');
       await until('the first Ctrl-C to be taken', () => /stopping/.test(run.err()));
       const sent = Date.now();
-      child.kill('SIGINT');
+      run.child.kill('SIGINT');
       expect(await run.exit).toBe(130);
       expect(Date.now() - sent).toBeLessThan(5000);
       expect(run.err()).toMatch(/trailwatch: Ctrl-C again: quit at once; /);

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { BUILT_CLI, builtCliPresent, cli } from '../helpers/cli';
+import { BUILT_CLI, builtCliPresent, cli, startCli } from '../helpers/cli';
 import { CLOUDTRAIL } from '../helpers/cli-fixtures';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
 import { credentiallessEnv } from '../helpers/env';
@@ -29,23 +29,15 @@ interface Running {
 
 /** Starts `trailwatch ui ARGS` and waits for its address line. */
 async function startUi(args: string[], env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn(process.execPath, [BUILT_CLI, 'ui', ...args], { env });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    out += c.toString('utf8');
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    err += c.toString('utf8');
-  });
-  for (let i = 0; i < 400 && !out.includes('\n') && child.exitCode === null; i++)
+  const { child, out, err } = startCli(['ui', ...args], { env });
+  for (let i = 0; i < 400 && !out().includes('\n') && child.exitCode === null; i++)
     await new Promise((r) => setTimeout(r, 50));
-  const line = out.split('\n')[0] ?? '';
+  const line = out().split('\n')[0] ?? '';
   if (!line.startsWith('trailwatch ui: ')) {
     child.kill('SIGKILL');
-    throw new Error(`trailwatch ui did not start: ${out}${err}`);
+    throw new Error(`trailwatch ui did not start: ${out()}${err()}`);
   }
-  return { child, ...parseUiAddress(line), stdout: () => out, stderr: () => err };
+  return { child, ...parseUiAddress(line), stdout: out, stderr: err };
 }
 
 async function stop(running: Running, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
