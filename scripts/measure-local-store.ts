@@ -8,15 +8,13 @@
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
-import { fixDynaliteIterators } from '../bin/cli/dynalite-fix';
 import { openLocalStore } from '../bin/cli/local-store/open';
 import { EVENT_SK, keys, type TableItem } from '../lambda/core/items';
 import type { TrailStore } from '../lambda/core/store-port';
 import { createDocumentClient, EventStore } from '../lambda/store/event-store';
+import { startDynalite } from '../test/helpers/dynalite';
 
 const itemsArg = process.argv.find((a) => a.startsWith('--items='));
 const ITEMS = itemsArg ? Number(itemsArg.slice('--items='.length)) : 100_000;
@@ -85,16 +83,9 @@ async function measure(store: TrailStore): Promise<Timings> {
 }
 
 async function previousStore(dir: string): Promise<{ store: TrailStore; close(): Promise<void> }> {
-  fixDynaliteIterators();
-  const server = dynalite({
-    path: join(dir, 'dynamodb'),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  const dynamo = await startDynalite({ path: join(dir, 'dynamodb') });
   const client = createDocumentClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: dynamo.endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
@@ -104,7 +95,7 @@ async function previousStore(dir: string): Promise<{ store: TrailStore; close():
     store,
     close: async () => {
       client.destroy();
-      await new Promise<void>((ok) => server.close(() => ok()));
+      await dynamo.close();
     },
   };
 }

@@ -8,10 +8,18 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** A dynalite server (DynamoDB API on LevelDB, in memory) on a loopback port. */
-export async function startDynalite(): Promise<LocalDynamo> {
+/**
+ * A dynalite server (DynamoDB API on LevelDB, in memory, or on disk in `options.path`) on a loopback
+ * port.
+ */
+export async function startDynalite(options: { path?: string } = {}): Promise<LocalDynamo> {
   fixDynaliteIterators(); // dynalite 4.0.0 never closes an iterator (bin/cli/dynalite-fix.ts)
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    ...(options.path !== undefined ? { path: options.path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
