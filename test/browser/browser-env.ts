@@ -132,6 +132,36 @@ export function startUi(db: string, extra: readonly string[] = []): Promise<UiSe
   });
 }
 
+/**
+ * The set-up of a browser test file: a filled store, `trailwatch ui` on it (with `uiArgs`) and
+ * Chromium, started before its tests (not when Chromium is missing: `browserIt` skips them) and
+ * stopped after them, the server with exit code 0. Returns what the tests use once started.
+ */
+export function useUiInBrowser(uiArgs: readonly string[] = []): () => {
+  ui: UiServer;
+  browser: Browser;
+  db: string;
+} {
+  let store: Awaited<ReturnType<typeof fillStore>> | undefined;
+  let ui: UiServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (!chromiumPath()) return;
+    store = await fillStore();
+    ui = await startUi(store.db, uiArgs);
+    browser = await openBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (ui) expect(await ui.stop()).toBe(0);
+    store?.cleanup();
+  });
+  return () => {
+    if (!ui || !browser || !store) throw new Error('set-up failed');
+    return { ui, browser, db: store.db };
+  };
+}
+
 /** Saves a full-page screenshot as test-artifacts/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import {
-  type Browser,
-  chromiumPath,
-  fillStore,
-  openBrowser,
-  screenshot,
-  startUi,
-  type UiServer,
-} from './browser-env';
+import { screenshot, useUiInBrowser } from './browser-env';
 import { browserIt } from './browser-it';
 import { INSTANCE, STRATUS_PUSH } from './ui-story';
 
@@ -42,27 +34,7 @@ async function axeViolations(page: Page): Promise<Violation[]> {
 const serious = (vs: readonly Violation[]): Violation[] =>
   vs.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 
-let store: Awaited<ReturnType<typeof fillStore>> | undefined;
-let ui: UiServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!chromiumPath()) return;
-  store = await fillStore();
-  ui = await startUi(store.db);
-  browser = await openBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (ui) expect(await ui.stop()).toBe(0);
-  store?.cleanup();
-});
-
-function started(): { ui: UiServer; browser: Browser } {
-  if (!ui || !browser) throw new Error('set-up failed');
-  return { ui, browser };
-}
+const started = useUiInBrowser();
 
 describe('trailwatch ui: accessibility (axe-core) in Chromium', () => {
   const pages: readonly [string, string, string][] = [

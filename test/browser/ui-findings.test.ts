@@ -1,13 +1,5 @@
 import { spawnCli } from '../helpers/cli';
-import {
-  type Browser,
-  chromiumPath,
-  fillStore,
-  openBrowser,
-  screenshot,
-  startUi,
-  type UiServer,
-} from './browser-env';
+import { screenshot, useUiInBrowser } from './browser-env';
 import { browserIt } from './browser-it';
 import { INSTANCE, STRATUS_PUSH, STRATUS_RULE } from './ui-story';
 
@@ -17,27 +9,7 @@ const REVIEWER = 'responder@example.com';
 /** Markup in a note is text: it must show as typed, never become an element. */
 const NOTE = 'Stratus Red Team detonation, expected. <img src=x onerror=alert(1)> checked with christophe';
 
-let store: Awaited<ReturnType<typeof fillStore>> | undefined;
-let ui: UiServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!chromiumPath()) return;
-  store = await fillStore();
-  ui = await startUi(store.db, ['--reviewer', REVIEWER]);
-  browser = await openBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (ui) expect(await ui.stop()).toBe(0);
-  store?.cleanup();
-});
-
-function started(): { ui: UiServer; browser: Browser; db: string } {
-  if (!ui || !browser || !store) throw new Error('set-up failed');
-  return { ui, browser, db: store.db };
-}
+const started = useUiInBrowser(['--reviewer', REVIEWER]);
 
 describe('trailwatch ui: findings page in Chromium', () => {
   browserIt(

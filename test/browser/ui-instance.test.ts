@@ -1,13 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  type Browser,
-  chromiumPath,
-  fillStore,
-  openBrowser,
-  screenshot,
-  startUi,
-  type UiServer,
-} from './browser-env';
+import { type Browser, screenshot, useUiInBrowser } from './browser-env';
 import { browserIt } from './browser-it';
 import {
   DENIED_PUSH,
@@ -23,27 +15,7 @@ import {
  * Instance Connect push among the instance's hour), then to the event's full record.
  */
 
-let store: Awaited<ReturnType<typeof fillStore>> | undefined;
-let ui: UiServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!chromiumPath()) return;
-  store = await fillStore();
-  ui = await startUi(store.db);
-  browser = await openBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (ui) expect(await ui.stop()).toBe(0);
-  store?.cleanup();
-});
-
-function started(): { ui: UiServer; browser: Browser } {
-  if (!ui || !browser) throw new Error('set-up failed');
-  return { ui, browser };
-}
+const started = useUiInBrowser();
 
 /** The key pushes on the timeline: event ID, time, left edge on screen, the finding named on the mark. */
 async function pushMarks(b: Browser): Promise<{ id: string; time: string; x: number; flag: string }[]> {
