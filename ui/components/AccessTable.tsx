@@ -1,5 +1,6 @@
-import { eventHref, hrefFor } from '../lib/route';
+import { eventHref } from '../lib/route';
 import type { AccessLine } from '../lib/types';
+import { IpLink } from './IpLink';
 import { PrincipalLink } from './PrincipalLink';
 import { Time } from './Time';
 
@@ -35,7 +36,7 @@ export function AccessTable({ access }: { readonly access: readonly AccessLine[]
                 <PrincipalLink principal={a.principal} />
               </td>
               <td class="tw-mono tw-nowrap">
-                {a.sourceIPAddress && <a href={hrefFor('ip', a.sourceIPAddress)}>{a.sourceIPAddress}</a>}
+                <IpLink ip={a.sourceIPAddress} />
               </td>
               <td>{a.outcome === 'success' ? 'success' : <span class="tw-failed">{a.outcome}</span>}</td>
               <td class="tw-detail-short">{a.detail ?? ''}</td>

@@ -7,6 +7,7 @@ import type { EventLine } from '../lib/types';
 import { ExportButtons } from './ExportButtons';
 import { FindingsTable } from './FindingsTable';
 import { IdList } from './IdList';
+import { IpLink } from './IpLink';
 import { PageHeading } from './PageHeading';
 import { PrincipalLink } from './PrincipalLink';
 import { Section } from './Section';
@@ -24,7 +25,7 @@ function Summary({ event: e }: { readonly event: EventLine }) {
     ['Source', e.eventSource],
     ['Principal', <PrincipalLink key="p" principal={e.principal} />],
     ['Principal ARN', e.principal?.arn],
-    ['Source IP', e.sourceIPAddress && <a href={hrefFor('ip', e.sourceIPAddress)}>{e.sourceIPAddress}</a>],
+    ['Source IP', e.sourceIPAddress && <IpLink ip={e.sourceIPAddress} />],
     ['User agent', e.userAgent],
     ['Region, account', [e.awsRegion, e.accountId].filter(Boolean).join(', ')],
     ['Outcome', e.errorCode ? <span class="tw-failed">{e.errorCode}</span> : 'success'],

@@ -1,6 +1,7 @@
 import { eventHref, findingsHref, hrefFor, resourceHref } from '../lib/route';
 import type { EventLine } from '../lib/types';
 import { IdList } from './IdList';
+import { IpLink } from './IpLink';
 import { PrincipalLink } from './PrincipalLink';
 import { Time } from './Time';
 
@@ -43,7 +44,7 @@ export function EventsTable({ events, caption, instanceId }: Props) {
                 <PrincipalLink principal={e.principal} />
               </td>
               <td class="tw-mono tw-nowrap">
-                {e.sourceIPAddress && <a href={hrefFor('ip', e.sourceIPAddress)}>{e.sourceIPAddress}</a>}
+                <IpLink ip={e.sourceIPAddress} />
               </td>
               <td>
                 <IdList
