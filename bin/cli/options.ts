@@ -136,9 +136,9 @@ export function parsePositiveInt(value: string, option: string, max = 1_000_000)
   return n;
 }
 
-/** `--concurrency`: a whole number from 1 to 64, `fallback` when not given. */
-export function concurrencyOption(value: string | undefined, fallback: number): number {
-  return value !== undefined ? parsePositiveInt(value, '--concurrency', 64) : fallback;
+/** `--concurrency`: a whole number from 1 to 64; undefined when not given (the command's default). */
+export function concurrencyOption(value: string | undefined): number | undefined {
+  return value !== undefined ? parsePositiveInt(value, '--concurrency', 64) : undefined;
 }
 
 export interface TimeRange {

@@ -128,7 +128,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io, interrupt:
   const { bucket, filter } = backfillFilter(url, flags, io.now());
   // checked even when no store is opened (--queue without --table)
   const selection = storeSelection({ ...flags, region: undefined });
-  const concurrency = concurrencyOption(flags.concurrency, BACKFILL_CONCURRENCY);
+  const concurrency = concurrencyOption(flags.concurrency) ?? BACKFILL_CONCURRENCY;
   const { createS3Client, S3ObjectLister, S3ObjectReader } = await import('../../../lambda/s3-objects');
   const { backfill } = await import('../backfill');
   const s3 = createS3Client(io.env, flags.profile ? { profile: flags.profile } : {});

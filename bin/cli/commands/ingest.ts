@@ -78,7 +78,7 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io, interrupt:
   const { discoverFiles, discoveryWarnings, ingestFiles } = await import('../ingest');
   const settings = settingsFromFlags(flags, io.env);
   // validated before anything is read; the default depends on the store
-  const asked = flags.concurrency !== undefined ? concurrencyOption(flags.concurrency, 1) : undefined;
+  const asked = concurrencyOption(flags.concurrency);
   // usage errors before anything is read (`--db ""`, `--table ""`)
   storeSelection(flags);
   const discovery = await discoverFiles(paths, io.cwd);
