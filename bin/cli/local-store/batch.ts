@@ -142,7 +142,7 @@ export class Batches {
   }
 
   private begin(): void {
-    this.db.db.exec('BEGIN IMMEDIATE');
+    this.db.beginWrite();
     this.openedAt = performance.now();
     this.timer = setTimeout(() => this.flushQuietly(), this.commitEveryMs);
     this.timer.unref();

@@ -2,13 +2,19 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreWriteError } from '../../../lambda/core/errors';
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import type { Row, StoredRow } from './codec';
-import { openDatabase } from './sqlite';
+import { Entries } from './entries';
+import { FORMAT_VERSION, isBusy, migrateToCurrent, openDatabase } from './sqlite';
 
 /**
- * The SQL of the local store, synchronous: what one operation of the port does to the `items`
- * table. Statements are constants prepared once; values are always bound, never spliced in.
- * Callers (./batch.ts) wrap the operations of a batch in one transaction.
+ * The SQL of the local store, synchronous: what one operation of the port does to the file. Reads
+ * go through `items` (whole items), writes through ./entries.ts. Statements are constants prepared
+ * once; values are always bound, never spliced in. Callers (./batch.ts) wrap the operations of a
+ * batch in one transaction, writes in one begun by `beginWrite`.
  */
+
+const toStderr = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
 /** A read of one partition: the sort key range, the order, the page. */
 export interface PartitionQuery {
@@ -24,22 +30,24 @@ export interface PartitionQuery {
   readonly limit?: number;
 }
 
-const COLUMNS = 'pk, sk, item, sets, expires';
-const PLACEHOLDERS = '?, ?, ?, ?, ?';
 const NOT_EXPIRED = '(expires IS NULL OR expires > ?)';
 
 export class ItemsDb {
-  private readonly put: StatementSync;
-  private readonly insertIfAbsent: StatementSync;
   private readonly get: StatementSync;
-  private readonly addToSet: StatementSync;
   private readonly reads = new Map<string, StatementSync>();
   private everything: StatementSync | undefined;
+  /** The writes, prepared on first use (a store that only reads does not). */
+  private entries: Entries | undefined;
+  /** Whether the file is of the current format (else of format 1, until `beginWrite` migrates it). */
+  private current: boolean;
 
-  /** Opens (creating when missing) the store's file. @throws StoreUnavailableError naming `source` */
-  static open(file: string, source: string): ItemsDb {
-    const { db, created } = openDatabase(file, source);
-    return new ItemsDb(db, source, created);
+  /**
+   * Opens (creating when missing) the store's file. `say` tells the user of a migration of the file.
+   * @throws StoreUnavailableError naming `source`
+   */
+  static open(file: string, source: string, say: (line: string) => void = toStderr): ItemsDb {
+    const { db, created, format } = openDatabase(file, source);
+    return new ItemsDb(db, source, created, format === FORMAT_VERSION, say);
   }
 
   private constructor(
@@ -48,26 +56,41 @@ export class ItemsDb {
     readonly source: string,
     /** True when the open made the tables (a new store). */
     readonly created: boolean,
+    current: boolean,
+    private readonly say: (line: string) => void,
   ) {
-    this.put = db.prepare(
-      `INSERT INTO items (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (pk, sk) DO UPDATE SET item = excluded.item, sets = excluded.sets, expires = excluded.expires`,
-    );
-    this.insertIfAbsent = db.prepare(
-      `INSERT INTO items (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (pk, sk) DO NOTHING`,
-    );
+    this.current = current;
+    // reads go through `items`: the view of format 2, the table of format 1 (the same columns)
     this.get = db.prepare('SELECT item, sets FROM items WHERE pk = ? AND sk = ?');
-    // ?1 the attribute's JSON path, ?2 the values (JSON array), ?3 the attribute, ?4 pk, ?5 sk; only
-    // when the attribute is absent or a set already
-    this.addToSet = db.prepare(
-      `UPDATE items SET
-        item = json_set(item, ?1, json((SELECT json_group_array(value) FROM
-          (SELECT value FROM json_each(item, ?1) UNION SELECT value FROM json_each(?2))))),
-        sets = CASE WHEN sets IS NULL THEN json_array(?3)
-          WHEN EXISTS (SELECT 1 FROM json_each(sets) WHERE value = ?3) THEN sets
-          ELSE json_insert(sets, '$[#]', ?3) END
-      WHERE pk = ?4 AND sk = ?5
-        AND (json_type(item, ?1) IS NULL OR EXISTS (SELECT 1 FROM json_each(sets) WHERE value = ?3))`,
-    );
+  }
+
+  /**
+   * Begins a write transaction (IMMEDIATE: the write lock is waited for, up to the busy timeout).
+   * The first on a file of format 1 migrates it first, in a transaction of its own.
+   */
+  beginWrite(): void {
+    if (!this.current) {
+      if (this.migrate())
+        this.say(
+          `trailwatch: ${this.source}: migrated the local store of an earlier version (format 1) to format ${FORMAT_VERSION}, in place; the items it holds are unchanged`,
+        );
+      this.current = true;
+    }
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  /** `migrateToCurrent`; a failure but the lock's is said to be the migration's. */
+  private migrate(): boolean {
+    try {
+      return migrateToCurrent(this.db);
+    } catch (error) {
+      if (isBusy(error)) throw error;
+      throw new StoreWriteError(
+        `cannot migrate the local store of an earlier version (format 1) to format ${FORMAT_VERSION}; it is left as it was: ${(error as Error)?.message}`,
+        this.source,
+        { cause: error },
+      );
+    }
   }
 
   /** Closes the file (after letting SQLite refresh its query planner statistics). */
@@ -84,12 +107,12 @@ export class ItemsDb {
 
   /** Writes rows, replacing any with the same key. */
   write(rows: readonly Row[]): void {
-    for (const r of rows) this.put.run(r.pk, r.sk, r.item, r.sets, r.expires);
+    this.writes().write(rows);
   }
 
   /** Writes the row unless one has its key; true when it did. */
   insert(r: Row): boolean {
-    return Number(this.insertIfAbsent.run(r.pk, r.sk, r.item, r.sets, r.expires).changes) === 1;
+    return this.writes().insert(r);
   }
 
   /** Writes the row unless one has its key; otherwise returns that one (expired or not, as DynamoDB). */
@@ -105,26 +128,12 @@ export class ItemsDb {
 
   /**
    * Adds strings to string sets of existing items (`ADD attribute :values`); a missing item stays
-   * missing. The merge is SQLite's (JSON functions), not a parse of the item here.
+   * missing (./entries.ts).
    * @throws StoreWriteError when the attribute holds something other than a string set (DynamoDB
    * refuses the same update), or its name cannot be a JSON path key
    */
   addToStringSets(additions: readonly StringSetAddition[]): void {
-    for (const a of additions) {
-      if (a.values.length === 0) continue;
-      if (/["\\]/.test(a.attribute))
-        throw new StoreWriteError(
-          `cannot add to the attribute ${JSON.stringify(a.attribute)}: its name has a quote or a backslash`,
-          this.source,
-        );
-      const path = `$."${a.attribute}"`;
-      const changed = this.addToSet.run(path, JSON.stringify(a.values), a.attribute, a.pk, a.sk).changes;
-      if (Number(changed) === 0 && this.read(a.pk, a.sk))
-        throw new StoreWriteError(
-          `cannot add to ${a.attribute} of the item (${a.pk}, ${a.sk}): it is not a string set`,
-          this.source,
-        );
-    }
+    this.writes().addToStringSets(additions);
   }
 
   /** Up to `limit` rows of the whole table in key order, after the key `after` (exclusive). */
@@ -139,6 +148,14 @@ export class ItemsDb {
       pk: string;
       sk: string;
     })[];
+  }
+
+  /** The writes, once the file is of the current format (`beginWrite` comes first). */
+  private writes(): Entries {
+    if (!this.current)
+      throw new StoreWriteError('a write to the local store before its write transaction', this.source);
+    this.entries ??= new Entries(this.db, this.source);
+    return this.entries;
   }
 
   /** Rows of a partition in sort key order, within the range, after `after`, not expired. */

@@ -11,7 +11,7 @@ import type {
 } from '../../../lambda/core/store-port';
 import { TABLE_SCHEMA } from '../../../lambda/core/table-schema';
 import type { FailedOp, Op } from './batch';
-import { decodeItem, encodeItem } from './codec';
+import { decodeItem, encodeItem, encodeItems } from './codec';
 import type { PartitionQuery } from './items-db';
 import type { OpQueue } from './queue';
 import { unavailable } from './sqlite';
@@ -43,7 +43,7 @@ export class LocalStore implements TrailStore {
 
   async write(items: readonly TableItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.submit({ kind: 'write', rows: items.map((i) => encodeItem(i, this.source)) });
+    await this.submit({ kind: 'write', rows: encodeItems(items, this.source) });
   }
 
   putItem(item: TableItem): Promise<void> {

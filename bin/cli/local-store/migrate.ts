@@ -96,7 +96,7 @@ async function copyInto(level: LevelDb, temporary: string, dir: string): Promise
   try {
     let rows: Row[] = [];
     const flush = (): void => {
-      db.db.exec('BEGIN IMMEDIATE');
+      db.beginWrite();
       db.write(rows);
       db.db.exec('COMMIT');
       count += rows.length;

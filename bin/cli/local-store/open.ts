@@ -54,7 +54,7 @@ export async function openLocalStore(
     );
   const { executor, created } = options.thread
     ? await startThread({ file, source: dir }, toError, waiting)
-    : inProcess(file, dir, toError, waiting, options.groupCommits === true ? COMMIT_EVERY_MS : 0);
+    : inProcess(file, dir, toError, waiting, options.groupCommits === true ? COMMIT_EVERY_MS : 0, say);
   const queue = new OpQueue(executor, toError);
   return { store: new LocalStore(queue, dir, created), close: () => queue.close() };
 }
@@ -86,8 +86,9 @@ function inProcess(
   toError: (failure: FailedOp) => Error,
   onWait: () => void,
   commitEveryMs: number,
+  say: (line: string) => void,
 ): { executor: Executor; created: boolean } {
-  const db = ItemsDb.open(file, source);
+  const db = ItemsDb.open(file, source, say);
   const batches = new Batches(db, commitEveryMs);
   const close = async (): Promise<void> => {
     try {

@@ -58,8 +58,12 @@ export function loadSqlite(): Sqlite {
  */
 export const BUSY_TIMEOUT_MS = 300_000;
 
-/** The format of the file this version writes (`meta.format`). */
-export const FORMAT_VERSION = 1;
+/**
+ * The format of the file this version writes (`meta.format`). 1: `items` was the table of whole
+ * items; 2: the items of an event's indexes share one stored copy of its summary (`bodies`), and
+ * `items` is a view that presents them whole, as format 1's table did.
+ */
+export const FORMAT_VERSION = 2;
 
 const PRAGMAS = [
   `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`,
@@ -71,6 +75,22 @@ const PRAGMAS = [
   'PRAGMA cache_size = -16384',
 ];
 
+/**
+ * Format 2 from format 1's `items` table: the table becomes `entries` with a `body` column (its
+ * rows, all whole, stay as they are), and `items` the view of whole items. Schema changes only:
+ * instant whatever the size, in one transaction.
+ */
+const FROM_FORMAT_1 = [
+  'ALTER TABLE items RENAME TO entries',
+  'ALTER TABLE entries ADD COLUMN body INTEGER',
+  // `refs`: the rows of `entries` whose `body` is this one (kept by ./entries.ts, which deletes a
+  // body when its last row lets go of it)
+  'CREATE TABLE bodies (id INTEGER PRIMARY KEY, refs INTEGER NOT NULL, json TEXT NOT NULL)',
+  `CREATE VIEW items (pk, sk, item, sets, expires) AS
+    SELECT e.pk, e.sk, CASE WHEN e.body IS NULL THEN e.item ELSE e.item || b.json END, e.sets, e.expires
+    FROM entries e LEFT JOIN bodies b ON b.id = e.body`,
+];
+
 const SCHEMA = [
   `CREATE TABLE items (
     pk TEXT NOT NULL,
@@ -80,6 +100,8 @@ const SCHEMA = [
     expires INTEGER
   )`,
   'CREATE UNIQUE INDEX items_key ON items (pk, sk)',
+  // a new file is made as format 1 was, then brought to format 2: one schema, however it was made
+  ...FROM_FORMAT_1,
   'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID',
 ];
 
@@ -87,10 +109,13 @@ export interface OpenedDatabase {
   readonly db: DatabaseSync;
   /** True when this open created the tables (a new store). */
   readonly created: boolean;
+  /** The file's format: FORMAT_VERSION, or 1 until its first write (`migrateToCurrent`). */
+  readonly format: number;
 }
 
 /**
- * Opens (creating when missing) the store's file with its settings and schema.
+ * Opens (creating when missing) the store's file with its settings and schema. A file of format 1 is
+ * read as it is (its `items` table has the columns of format 2's view); its first writer migrates it.
  * @throws StoreUnavailableError naming `source` when the file cannot be opened, is not a trailwatch
  * store, or was written by a newer version
  */
@@ -100,8 +125,8 @@ export function openDatabase(file: string, source: string): OpenedDatabase {
     db = new (loadSqlite().DatabaseSync)(file);
     for (const pragma of PRAGMAS) db.exec(pragma);
     const created = createSchema(db);
-    checkFormat(db, source);
-    return { db, created };
+    const format = checkFormat(db, source);
+    return { db, created, format };
   } catch (error) {
     try {
       db?.close();
@@ -112,11 +137,32 @@ export function openDatabase(file: string, source: string): OpenedDatabase {
   }
 }
 
+/**
+ * Brings a file of format 1 to FORMAT_VERSION, in its own transaction (begun IMMEDIATE: the write
+ * lock is waited for; then the format is read again, another process may have migrated it). True
+ * when this call migrated it. Call outside a transaction.
+ */
+export function migrateToCurrent(db: DatabaseSync): boolean {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const migrating = formatOf(db) === 1;
+    if (migrating) {
+      for (const statement of FROM_FORMAT_1) db.exec(statement);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(String(FORMAT_VERSION));
+    }
+    db.exec('COMMIT');
+    return migrating;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
 /** Creates the tables unless there (a reader that finds them takes no write lock). */
 function createSchema(db: DatabaseSync): boolean {
+  // a table in format 1, a view since
   const exists = (): boolean =>
-    db.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'items'").get() !==
-    undefined;
+    db.prepare("SELECT 1 AS x FROM sqlite_master WHERE name = 'items'").get() !== undefined;
   if (exists()) return false;
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -135,16 +181,27 @@ function createSchema(db: DatabaseSync): boolean {
   }
 }
 
-function checkFormat(db: DatabaseSync, source: string): void {
+/** `meta.format` as a number (NaN when missing or not a number). */
+function formatOf(db: DatabaseSync): number {
+  return Number(formatText(db));
+}
+
+function formatText(db: DatabaseSync): string | undefined {
   const row = db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as
     | { value?: string }
     | undefined;
-  const format = Number(row?.value);
-  if (!Number.isInteger(format) || format > FORMAT_VERSION)
+  return row?.value;
+}
+
+function checkFormat(db: DatabaseSync, source: string): number {
+  const text = formatText(db);
+  const format = Number(text);
+  if (!Number.isInteger(format) || format < 1 || format > FORMAT_VERSION)
     throw new StoreUnavailableError(
-      `the local store was written by a newer trailwatch (format ${row?.value ?? 'unknown'}; this version reads ${FORMAT_VERSION}): upgrade trailwatch`,
+      `the local store was written by a newer trailwatch (format ${text ?? 'unknown'}; this version reads ${FORMAT_VERSION}): upgrade trailwatch`,
       source,
     );
+  return format;
 }
 
 /** SQLite's result code of an error of `node:sqlite` (primary code), if any. */
