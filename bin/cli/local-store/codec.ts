@@ -63,11 +63,11 @@ export function expiresOf(item: Record<string, unknown>): number | null {
 }
 
 /**
- * The row of an item.
+ * The row of an item; with `share`, in two parts when it has a rest to share (see `Row`).
  * @throws StoreWriteError naming `source` when its key attributes are not non-empty strings
  * (DynamoDB refuses such an item too)
  */
-export function encodeItem(item: Record<string, unknown>, source: string): Row {
+export function encodeItem(item: Record<string, unknown>, source: string, share = false): Row {
   const { pk, sk } = keysOf(item, source);
   let sets: string[] | undefined;
   for (const key in item)
@@ -81,7 +81,7 @@ export function encodeItem(item: Record<string, unknown>, source: string): Row {
     for (const key of sets) body[key] = [...(item[key] as Set<unknown>)];
   }
   const text = JSON.stringify(body);
-  const own = ownPart(item);
+  const own = share ? ownPart(item) : undefined;
   const split = own !== undefined && text.length - own.length >= MIN_SHARED_LENGTH && text.startsWith(own);
   return {
     pk,
@@ -105,7 +105,7 @@ export function encodeItems(items: readonly Record<string, unknown>[], source: s
       const { pk, sk } = keysOf(item, source);
       return { ...base.row, pk, sk, item: ownPart(item) as string };
     }
-    const row = encodeItem(item, source);
+    const row = encodeItem(item, source, true);
     base = row.rest === undefined ? undefined : { item, names: Object.keys(item), row };
     return row;
   });

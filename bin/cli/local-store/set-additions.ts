@@ -15,11 +15,10 @@ import type { BodyRefs } from './entries';
  * run in order: a row met a second time in one call sees the first addition.
  */
 
-/** A row found by its key, with the count of its body. */
+/** A row found by its key. */
 interface Located {
   readonly id: number;
   readonly body: number | null;
-  readonly refs: number | null;
   readonly sets: string | null;
 }
 
@@ -47,9 +46,9 @@ const ADD_TO_WHOLE = `UPDATE entries SET
   WHERE rowid = ?4
     AND (json_type(item, ?1) IS NULL OR EXISTS (SELECT 1 FROM json_each(sets) WHERE value = ?3))`;
 
-/** ?1 the path, ?2 the values, ?3 the body: the attribute's type there, and the body with the union. */
-const CHANGED_BODY = `SELECT json_type(doc, ?1) AS type, ${union('doc')} AS json
-  FROM (SELECT '{' || json AS doc FROM bodies WHERE id = ?3)`;
+/** ?1 the path, ?2 the values, ?3 the body: its count, the attribute's type there, and the body with the union. */
+const CHANGED_BODY = `SELECT refs, json_type(doc, ?1) AS type, ${union('doc')} AS json
+  FROM (SELECT refs, '{' || json AS doc FROM bodies WHERE id = ?3)`;
 
 export class SetAdditions {
   private readonly locate: StatementSync;
@@ -64,9 +63,7 @@ export class SetAdditions {
     private readonly source: string,
     private readonly refs: BodyRefs,
   ) {
-    this.locate = db.prepare(
-      'SELECT e.rowid AS id, e.body AS body, b.refs AS refs, e.sets AS sets FROM entries e LEFT JOIN bodies b ON b.id = e.body WHERE e.pk = ? AND e.sk = ?',
-    );
+    this.locate = db.prepare('SELECT rowid AS id, body, sets FROM entries WHERE pk = ? AND sk = ?');
     this.addToWhole = db.prepare(ADD_TO_WHOLE);
     this.changedBody = db.prepare(CHANGED_BODY);
     this.setBody = db.prepare('UPDATE bodies SET json = ? WHERE id = ?');
@@ -127,10 +124,14 @@ export class SetAdditions {
     const key = `${body}\n${a.attribute}\n${values}`;
     let group = groups.get(key);
     if (!group) {
-      const changed = this.changedBody.get(pathOf(a), values, body) as { type: string | null; json: string };
+      const changed = this.changedBody.get(pathOf(a), values, body) as {
+        refs: number;
+        type: string | null;
+        json: string;
+      };
       group = {
         body,
-        refs: this.refs.count(body, row.refs ?? 0),
+        refs: this.refs.count(body, changed.refs),
         // the row's own attributes are strings, never in the body
         type: (OWN_ATTRIBUTES as readonly string[]).includes(a.attribute) ? 'text' : changed.type,
         json: changed.json.slice(1),
