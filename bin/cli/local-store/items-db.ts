@@ -128,7 +128,7 @@ export class ItemsDb {
 
   /**
    * Adds strings to string sets of existing items (`ADD attribute :values`); a missing item stays
-   * missing (./entries.ts).
+   * missing (./set-additions.ts).
    * @throws StoreWriteError when the attribute holds something other than a string set (DynamoDB
    * refuses the same update), or its name cannot be a JSON path key
    */

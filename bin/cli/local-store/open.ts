@@ -26,7 +26,10 @@ export interface OpenLocalStoreOptions {
    * @default false
    */
   readonly groupCommits?: boolean;
-  /** Where migration messages go. @default stderr */
+  /**
+   * Where migration messages go (the dynalite store's; a file's of format 1 too, except on the
+   * store's thread, which writes that one to stderr). @default stderr
+   */
   readonly say?: (line: string) => void;
 }
 
