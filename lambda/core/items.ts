@@ -13,7 +13,7 @@ import { sshKeyIndex } from './indexes/ssh-key';
 import { userIndex } from './indexes/user';
 import { LIMITS } from './limits';
 import { TABLE_SCHEMA } from './table-schema';
-import { formatTime, sortableTime } from './time';
+import { formatTime, isCanonicalTime, sortableTime } from './time';
 
 /**
  * Single-table design (README "Table design"). Every access pattern is one `Query` on `pk`, newest
@@ -272,9 +272,8 @@ export function itemToEvent(
   const sk = String(item[TABLE_SCHEMA.sortKey] ?? '');
   const hash = sk.indexOf('#');
   const eventID = pk.startsWith(EVENT_PREFIX) ? pk.slice(EVENT_PREFIX.length) : sk.slice(hash + 1);
-  const skTime = hash > 0 ? Date.parse(sk.slice(0, hash)) : Number.NaN;
   const eventTime =
-    typeof item.eventTime === 'string' ? item.eventTime : Number.isNaN(skTime) ? '' : formatTime(skTime);
+    typeof item.eventTime === 'string' ? item.eventTime : hash > 0 ? sortKeyTime(sk.slice(0, hash)) : '';
   // fields in one fixed order (DynamoDB returns attributes in any order), unknown ones last
   const out: Record<string, unknown> = {};
   for (const k of EVENT_FIELD_ORDER) {
@@ -308,6 +307,18 @@ export function itemToEvent(
   }
   for (const k in item) if (!(k in out) && !ITEM_ONLY_ATTRIBUTES.has(k)) out[k] = item[k];
   return out as unknown as IndexedEvent;
+}
+
+/**
+ * The event time of an index item, from its sort key's time (`sortableTime`) as `formatTime` writes
+ * it; '' when that is not a time. The sort key's own text when it is the canonical form of a valid
+ * time (the rules read thousands of items per file): the same string.
+ */
+export function sortKeyTime(text: string): string {
+  if (text.length === 24 && isCanonicalTime(text))
+    return text.endsWith('.000Z') ? `${text.slice(0, 19)}Z` : text;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? '' : formatTime(ms);
 }
 
 /** The rule IDs of a `findings` attribute (a string set, or a list in items of older writers), sorted. */

@@ -10,6 +10,62 @@ const ISO =
 /** Epoch milliseconds of a timestamp, or undefined when it is not a valid time. */
 export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
+  return canonicalTime(value) ?? generalTime(value);
+}
+
+const ZERO = 48;
+
+/** The digits of `s` from `at` to `end` (exclusive) as a number, or -1 unless all are digits. */
+function digitsAt(s: string, at: number, end: number): number {
+  let n = 0;
+  for (let i = at; i < end; i++) {
+    const d = s.charCodeAt(i) - ZERO;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The shortcut for the two forms CloudTrail and the sort keys write, `2024-08-01T13:24:47Z` and
+ * `2024-08-01T13:24:47.123Z`, read digit by digit (the rules read thousands of times per file back
+ * from the store): the same number as `generalTime`; undefined for anything else, and for the days
+ * and seconds that need its checks (after the 28th, a leap second), which it then answers.
+ */
+function canonicalTime(s: string): number | undefined {
+  const length = s.length;
+  if (length !== 20 && length !== 24) return undefined;
+  if (
+    s[4] !== '-' ||
+    s[7] !== '-' ||
+    s[10] !== 'T' ||
+    s[13] !== ':' ||
+    s[16] !== ':' ||
+    s[length - 1] !== 'Z'
+  )
+    return undefined;
+  if (length === 24 && s[19] !== '.') return undefined;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 7);
+  const day = digitsAt(s, 8, 10);
+  const hour = digitsAt(s, 11, 13);
+  const minute = digitsAt(s, 14, 16);
+  const second = digitsAt(s, 17, 19);
+  // three digits of fraction: Math.floor(Number(`0.${f}`) * 1000) is f itself for all 1,000
+  const ms = length === 24 ? digitsAt(s, 20, 23) : 0;
+  if (year < 0 || ms < 0 || month < 1 || month > 12 || day < 1 || day > 28) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** Whether `text` is `2024-08-01T13:24:47Z` or `2024-08-01T13:24:47.123Z` of a valid time. */
+export function isCanonicalTime(text: string): boolean {
+  return canonicalTime(text) !== undefined;
+}
+
+/** `parseTime` without its shortcut (exported as the shortcut's oracle in tests). */
+export function generalTime(value: string): number | undefined {
   const m = ISO.exec(value.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
