@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { StoreUnavailableError } from '../../../lambda/core/errors';
 import { Batches, COMMIT_EVERY_MS, type FailedOp } from './batch';
 import { ItemsDb } from './items-db';
@@ -71,7 +71,7 @@ export async function storeFile(
   say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<string> {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (error) {
     throw new StoreUnavailableError(`cannot create the store directory: ${(error as Error).message}`, dir, {
       cause: error,
@@ -80,6 +80,30 @@ export async function storeFile(
   const file = join(dir, STORE_FILE);
   await migrateIfNeeded(dir, file, say);
   return file;
+}
+
+/**
+ * `mkdir -p dir`, one directory at a time. Node's own (`recursive: true`) never returns where mkdir
+ * answers ENOENT below a directory that exists (procfs: `--db /proc/x` spun a core for ever); here
+ * every error but a directory made meanwhile by another process is thrown as mkdir gave it (ENOENT,
+ * ENOTDIR below a file, EEXIST for a file in the way, EACCES).
+ */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); !existsSync(at); ) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (missing.length === 0 && !statSync(dir).isDirectory()) mkdirSync(dir);
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw error;
+    }
+  }
 }
 
 /** The store in this thread: each batch runs when the queue hands it over (and the lock is free). */
