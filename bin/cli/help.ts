@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Help } from 'commander';
 
 /** One example of a command's help: what it does, and the command line after `trailwatch `. */
 export type HelpExample = readonly [what: string, args: string];
@@ -36,3 +36,27 @@ export const PROGRAM_EXAMPLES: readonly HelpExample[] = [
   ['what the rules found in the last week', 'findings --since 7d'],
   ['one event in full', 'event 0968cbec-f8df-43f3-94ba-b451aad083ed'],
 ];
+
+/** Indent of a description under its option (`formatHelpItem`). */
+const UNDER = '      ';
+
+/**
+ * Commander's layout of an option or argument and its description, except where the column left to
+ * descriptions would be too narrow for commander to wrap them (an 80-column terminal or a pipe, with
+ * trailwatch's long option names: it then printed lines of up to 300 characters): there each
+ * description goes under its term, indented and wrapped to the width. For `configureHelp`.
+ */
+export function formatHelpItem(
+  this: Help,
+  term: string,
+  termWidth: number,
+  description: string,
+  helper: Help,
+): string {
+  const width = this.helpWidth ?? 80;
+  // commander's own layout: 2 of indent, the term column, 2 of spacing
+  if (!description || width - termWidth - 4 >= this.minWidthToWrap)
+    return Help.prototype.formatItem.call(this, term, termWidth, description, helper);
+  const lines = helper.boxWrap(description, width - UNDER.length).split('\n');
+  return [`  ${term}`, ...lines.map((line) => `${UNDER}${line}`)].join('\n');
+}

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { TrailwatchError, UsageError } from '../../lambda/core/errors';
 import type { CliCommand, CommandContext } from './command';
 import { COMMANDS } from './commands';
-import { addHelpExamples, PROGRAM_EXAMPLES } from './help';
+import { addHelpExamples, formatHelpItem, PROGRAM_EXAMPLES } from './help';
 import { EXIT, type Io } from './io';
 import { clean } from './output';
 
@@ -24,7 +24,8 @@ export function buildProgram(
     .configureOutput({
       writeOut: (s) => io.out(s.replace(/\n$/, '')),
       writeErr: (s) => io.err(s.replace(/\n$/, '')),
-    });
+    })
+    .configureHelp({ formatItem: formatHelpItem });
   const ctx: CommandContext = {
     io,
     // async: an action that throws before its first await rejects like the others

@@ -64,4 +64,23 @@ describe('help texts', () => {
       }
     },
   );
+
+  it.each([['', [] as string[]] as const, ...ALL.map(([words]) => [` ${words.join(' ')}`, words] as const)])(
+    'trailwatch%s --help fits 80 columns when not on a terminal (but for a word longer than a line)',
+    async (_name, words) => {
+      const help = await helpOf(words);
+      const long = help
+        .split('\n')
+        .filter((line) => line.length > 80 && !/^\s*\$ trailwatch /.test(line))
+        .filter((line) => /\S\s+\S/.test(line.trim()));
+      expect(long).toEqual([]);
+    },
+  );
+
+  it.each(ALL.map(([words]) => [words.join(' '), words] as const))(
+    'trailwatch %s --help has one block of examples',
+    async (_name, words) => {
+      expect((await helpOf(words)).split('\nExamples:\n')).toHaveLength(2);
+    },
+  );
 });

@@ -124,7 +124,9 @@ describe('the settings options of the CLI come from the table', () => {
       const help = (await cli([command, '--help'])).out;
       const flags = SETTING_ROWS.flatMap((r) => (r.flag === undefined ? [] : [r.flag]));
       expect(flags).toHaveLength(SETTING_ROWS.filter((r) => r.applies !== 'stack').length);
-      for (const flag of flags) expect(help).toContain(`  ${flag} `);
+      // each its own term: a description beside it, or under it
+      const terms = help.split('\n').map((line) => line.trim().split('  ')[0]);
+      for (const flag of flags) expect(terms).toContain(flag);
     },
   );
 

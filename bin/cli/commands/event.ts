@@ -14,7 +14,7 @@ export const eventCommand: CliCommand = {
   description: 'one event in full: its summary and the record from its log file',
   examples: [
     [
-      'an event and its record (event IDs are in the last column of query and findings)',
+      'an event and its record (event IDs: the last column of query and findings)',
       'event 0968cbec-f8df-43f3-94ba-b451aad083ed',
     ],
     ['without reading its log file', 'event 0968cbec-f8df-43f3-94ba-b451aad083ed --no-record'],

@@ -19,9 +19,9 @@ export const serveCommand: CliCommand = {
       .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
       .addHelpText(
         'after',
-        "\nRequests from web pages are refused (403): an Origin other than the endpoint's own; a Host other\n" +
-          'than 127.0.0.1, localhost, [::1] or the --host address (for 0.0.0.0 or ::, an address of this\n' +
-          'machine), with the port; CORS preflights.',
+        "\nRequests from web pages are refused (403): an Origin other than the endpoint's\n" +
+          'own; a Host other than 127.0.0.1, localhost, [::1] or the --host address (for\n' +
+          '0.0.0.0 or ::, an address of this machine), with the port; CORS preflights.',
       )
       .action((flags: ServeFlags) => run(() => runServe(flags, io)));
   },

@@ -29,13 +29,12 @@ export const uiCommand: CliCommand = {
     )
       .addHelpText(
         'after',
-        '\nPrints the address to open, with a token for this run (http://127.0.0.1:PORT/?token=…), and opens\n' +
-          'it in a browser. The page reads the store through the server; only a request with the token is\n' +
-          'answered, and requests from other web pages are refused (another Origin or Host). With --table\n' +
-          'the page is read-only: findings cannot be marked reviewed. Ctrl-C stops it.\n\n' +
-          'Examples:\n' +
-          '  trailwatch ui\n' +
-          '  trailwatch ui --table TrailwatchTable --region eu-west-1 --no-open',
+        '\nPrints the address to open, with a token for this run\n' +
+          '(http://127.0.0.1:PORT/?token=…), and opens it in a browser. The page reads the\n' +
+          'store through the server; only a request with the token is answered, and\n' +
+          'requests from other web pages are refused (another Origin or Host). With\n' +
+          '--table the page is read-only: findings cannot be marked reviewed. Ctrl-C stops\n' +
+          'it.',
       )
       .action((flags: UiFlags) =>
         run(async () => {
