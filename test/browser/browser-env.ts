@@ -93,12 +93,27 @@ export async function fillStore(): Promise<{ db: string; cleanup(): void }> {
 
 /** `trailwatch ui --no-open --port 0` on `db` (the built CLI); resolves once it printed its address. */
 export function startUi(db: string, extra: readonly string[] = []): Promise<UiServer> {
+  return startUiOn(['--db', db, ...extra], db);
+}
+
+/**
+ * `trailwatch ui --no-open --port 0` with `args` (the store: `--db DIR`, or `--table` and its
+ * endpoint), in `env`; resolves once it printed its address. `db`: the local store's directory, if any.
+ */
+export function startUiOn(
+  args: readonly string[],
+  db = '',
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<UiServer> {
   if (!existsSync(BUILT_CLI) || !existsSync(PAGE_BUILT))
     throw new Error(`${BUILT_CLI} or ${PAGE_BUILT} is missing: run npm run build first`);
   const child: ChildProcess = spawn(
     process.execPath,
-    [BUILT_CLI, 'ui', '--no-open', '--port', '0', '--db', db, ...extra],
-    { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [BUILT_CLI, 'ui', '--no-open', '--port', '0', ...args],
+    {
+      env: { ...env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';

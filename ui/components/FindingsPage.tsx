@@ -15,7 +15,7 @@ const KEYS = ['rule', 'severity', 'instance', 'since', 'until', 'limit'] as cons
 
 /** Findings of every rule, filtered; open ones first, reviewed ones listed apart. */
 export function FindingsPage({ params }: { readonly params: URLSearchParams }) {
-  const { api } = useApp();
+  const { api, meta } = useApp();
   const key = KEYS.map((k) => params.get(k) ?? '').join('\u0000');
   const filter = useMemo<FindingFilter>(
     () => Object.fromEntries(KEYS.map((k) => [k, params.get(k) ?? undefined])),
@@ -31,7 +31,10 @@ export function FindingsPage({ params }: { readonly params: URLSearchParams }) {
     <>
       <PageHeading title="Findings">
         <p class="tw-lead">
-          What the rules flagged, newest first. Mark a finding reviewed once you have looked at it.
+          What the rules flagged, newest first.{' '}
+          {meta?.readOnly
+            ? 'This store is read-only here: reviews are shown, not made.'
+            : 'Mark a finding reviewed once you have looked at it.'}
         </p>
       </PageHeading>
       <FindingFilters filter={filter} onApply={(f) => (location.hash = findingsHref({ ...f }))} />
