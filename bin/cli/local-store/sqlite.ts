@@ -143,15 +143,23 @@ export function openDatabase(file: string, source: string): OpenedDatabase {
  * when this call migrated it. Call outside a transaction.
  */
 export function migrateToCurrent(db: DatabaseSync): boolean {
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  return inWriteTransaction(db, () => {
     const migrating = formatOf(db) === 1;
     if (migrating) {
       for (const statement of FROM_FORMAT_1) db.exec(statement);
       db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(String(FORMAT_VERSION));
     }
-    db.exec('COMMIT');
     return migrating;
+  });
+}
+
+/** Runs `work` in a transaction begun IMMEDIATE (the write lock waited for): committed, or rolled back when it throws. */
+function inWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
   } catch (error) {
     db.exec('ROLLBACK');
     throw error;
@@ -164,21 +172,13 @@ function createSchema(db: DatabaseSync): boolean {
   const exists = (): boolean =>
     db.prepare("SELECT 1 AS x FROM sqlite_master WHERE name = 'items'").get() !== undefined;
   if (exists()) return false;
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  return inWriteTransaction(db, () => {
     // another process may have created them while this one waited for the lock
-    if (exists()) {
-      db.exec('COMMIT');
-      return false;
-    }
+    if (exists()) return false;
     for (const statement of SCHEMA) db.exec(statement);
     db.prepare("INSERT INTO meta (key, value) VALUES ('format', ?)").run(String(FORMAT_VERSION));
-    db.exec('COMMIT');
     return true;
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 /** `meta.format` as a number (NaN when missing or not a number). */
