@@ -12,7 +12,8 @@ import { FORMAT_VERSION, isBusy, migrateToCurrent, openDatabase } from './sqlite
  * batch in one transaction, writes in one begun by `beginWrite`.
  */
 
-const toStderr = (line: string): void => {
+/** Where the local store tells the user of a migration unless told otherwise: a line on stderr. */
+export const toStderr = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 

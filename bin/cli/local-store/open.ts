@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { StoreUnavailableError } from '../../../lambda/core/errors';
 import { Batches, COMMIT_EVERY_MS, type FailedOp } from './batch';
-import { ItemsDb } from './items-db';
+import { ItemsDb, toStderr } from './items-db';
 import { LocalStore, opError } from './local-store';
 import { lockWaitingRunner } from './lock-wait';
 import { migrateIfNeeded } from './migrate';
@@ -48,7 +48,7 @@ export async function openLocalStore(
   dir: string,
   options: OpenLocalStoreOptions = {},
 ): Promise<OpenedLocalStore> {
-  const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const say = options.say ?? toStderr;
   const file = await storeFile(dir, say);
   const toError = opError(dir);
   const waiting = (): void =>
@@ -68,7 +68,7 @@ export async function openLocalStore(
  */
 export async function storeFile(
   dir: string,
-  say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  say: (line: string) => void = toStderr,
 ): Promise<string> {
   try {
     makeDirectory(dir);
