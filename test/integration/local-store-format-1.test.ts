@@ -8,6 +8,7 @@ import { EVENT_SK, keys, type TableItem } from '../../lambda/core/items';
 import { builtCliPresent, spawnCli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
 import { credentiallessEnv } from '../helpers/env';
+import { readStoreFile } from '../helpers/store-file';
 
 /**
  * A local store file of format 1, as the previous version wrote it (one `items` table of whole
@@ -57,17 +58,14 @@ function format1Store(dir: string, items: readonly TableItem[]): void {
 }
 
 function schemaOf(dir: string): { format: string; items: string } {
-  const db = new DatabaseSync(join(dir, STORE_FILE), { readOnly: true });
-  try {
+  return readStoreFile(dir, (db) => {
     const format = (db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string })
       .value;
     const items = (
       db.prepare("SELECT type FROM sqlite_master WHERE name = 'items'").get() as { type: string }
     ).type;
     return { format, items };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 describe('a local store file of format 1', () => {
@@ -131,13 +129,12 @@ describe('a local store file of format 1', () => {
       await opened.close();
     }
     expect(said).toHaveLength(1);
-    const db = new DatabaseSync(join(dir, STORE_FILE), { readOnly: true });
-    try {
-      // the items written after the migration share their body; those before stay whole
-      expect(db.prepare('SELECT count(*) AS n FROM entries WHERE body IS NOT NULL').get()).toEqual({ n: 1 });
-    } finally {
-      db.close();
-    }
+    // the items written after the migration share their body; those before stay whole
+    expect(
+      readStoreFile(dir, (db) =>
+        db.prepare('SELECT count(*) AS n FROM entries WHERE body IS NOT NULL').get(),
+      ),
+    ).toEqual({ n: 1 });
   });
 
   it('a migration that fails changes nothing: the file stays of format 1, and the write says why', async () => {

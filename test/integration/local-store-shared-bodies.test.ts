@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import type { LocalStore } from '../../bin/cli/local-store/local-store';
-import { type OpenedLocalStore, openLocalStore, STORE_FILE } from '../../bin/cli/local-store/open';
+import { type OpenedLocalStore, openLocalStore } from '../../bin/cli/local-store/open';
 import type { TableItem } from '../../lambda/core/items';
 import type { TrailStore } from '../../lambda/core/store-port';
 import { type LocalDynamo, startDynalite, storeAt } from '../helpers/dynalite';
 import { seededRandom } from '../helpers/random';
+import { readStoreFile } from '../helpers/store-file';
 
 /**
  * Format 2 of the local store (bin/cli/local-store/entries.ts): the index items of one event, written
@@ -64,8 +64,7 @@ interface FileState {
 }
 
 function fileState(dir: string): FileState {
-  const db = new DatabaseSync(join(dir, STORE_FILE), { readOnly: true });
-  try {
+  return readStoreFile(dir, (db) => {
     const one = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
     return {
       bodies: one('SELECT count(*) AS n FROM bodies'),
@@ -74,24 +73,16 @@ function fileState(dir: string): FileState {
         'SELECT count(*) AS n FROM bodies b WHERE refs <= 0 OR refs != (SELECT count(*) FROM entries WHERE body = b.id)',
       ),
     };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** The JSON of each item as a reader of the file sees it (the view `items`), by key. */
 function itemsInFile(dir: string): Map<string, string> {
-  const db = new DatabaseSync(join(dir, STORE_FILE), { readOnly: true });
-  try {
-    const rows = db.prepare('SELECT pk, sk, item FROM items').all() as {
-      pk: string;
-      sk: string;
-      item: string;
-    }[];
-    return new Map(rows.map((r) => [`${r.pk} ${r.sk}`, r.item]));
-  } finally {
-    db.close();
-  }
+  const rows = readStoreFile(
+    dir,
+    (db) => db.prepare('SELECT pk, sk, item FROM items').all() as { pk: string; sk: string; item: string }[],
+  );
+  return new Map(rows.map((r) => [`${r.pk} ${r.sk}`, r.item]));
 }
 
 async function readAll(store: TrailStore, item: TableItem): Promise<Record<string, unknown> | undefined> {
