@@ -66,10 +66,7 @@ export async function openLocalStore(
  * The store's file in `dir`, once the directory exists and a store of an earlier version in it has
  * been migrated. @throws StoreUnavailableError naming `dir`
  */
-export async function storeFile(
-  dir: string,
-  say: (line: string) => void = toStderr,
-): Promise<string> {
+export async function storeFile(dir: string, say: (line: string) => void = toStderr): Promise<string> {
   try {
     makeDirectory(dir);
   } catch (error) {
