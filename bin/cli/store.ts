@@ -65,6 +65,7 @@ export async function openStore(
   return openEmbeddedStore(resolve(sel.db ?? (env.TRAILWATCH_DB || undefined) ?? '.trailwatch'), {
     thread,
     groupCommits: options.bulkWrites === true,
+    cacheReads: options.bulkWrites === true,
     ...(options.say ? { say: options.say } : {}),
   });
 }

@@ -251,7 +251,7 @@ export class Detector {
   private async readHistory(pk: string, range?: Span): Promise<IndexedEvent[]> {
     const read = range ? { sinceMs: range.from, untilMs: range.to } : {};
     const items = await this.store.readPartition(pk, { consistent: true, limit: MAX_KEY_HISTORY, ...read });
-    return items.map(itemToEvent);
+    return items.map(historyEvent);
   }
 
   /**
@@ -296,6 +296,23 @@ export class Detector {
     const item = items.find((i) => i.sk === EVENT_SK);
     return item ? itemToEvent(item) : undefined;
   }
+}
+
+/** The events of items a store gave back frozen (the same objects, read after read: store-port.ts). */
+const eventsOfFrozenItems = new WeakMap<object, IndexedEvent>();
+
+/**
+ * The event of a history item. A frozen item is the same object each time the store gives it back
+ * (the CLI's read cache: a key's history read by file after file), and so is its event, made once.
+ */
+function historyEvent(item: Record<string, unknown>): IndexedEvent {
+  if (!Object.isFrozen(item)) return itemToEvent(item);
+  let event = eventsOfFrozenItems.get(item);
+  if (!event) {
+    event = Object.freeze(itemToEvent(item));
+    eventsOfFrozenItems.set(item, event);
+  }
+  return event;
 }
 
 /**

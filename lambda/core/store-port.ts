@@ -14,7 +14,8 @@ import type { IndexStore } from './pipeline';
  * optionally within a time range of the sort key, paged; a read with no time range returns every item
  * of the partition whatever its sort key (`readPartition` of a summary partition reads its
  * `~VERDICT` item first: lambda/core/summaries.ts); items past their TTL (`expiresAt`, epoch seconds)
- * are never returned.
+ * are never returned. Items read are the caller's to read, not to change: a store may give the same
+ * frozen object to several reads (the CLI's read cache, bin/cli/local-store/read-cache.ts).
  */
 
 export interface QueryOptions {

@@ -1,6 +1,6 @@
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import type { Row, StoredRow } from './codec';
-import type { ItemsDb, PartitionQuery } from './items-db';
+import type { ItemsDb, PartitionQuery, PartitionRow } from './items-db';
 import { BUSY_TIMEOUT_MS, isBusy } from './sqlite';
 
 /**
@@ -25,7 +25,9 @@ export type Op =
   | { readonly kind: 'insert'; readonly row: Row }
   | { readonly kind: 'create'; readonly row: Row }
   | { readonly kind: 'addToSets'; readonly additions: readonly StringSetAddition[] }
-  | { readonly kind: 'query'; readonly pk: string; readonly query: PartitionQuery };
+  | { readonly kind: 'query'; readonly pk: string; readonly query: PartitionQuery }
+  | { readonly kind: 'get'; readonly pk: string; readonly sk: string }
+  | { readonly kind: 'version' };
 
 /** What each kind of operation answers. */
 export interface OpResults {
@@ -34,7 +36,11 @@ export interface OpResults {
   /** null: created; else the row already there. */
   create: StoredRow | null;
   addToSets: null;
-  query: (StoredRow & { readonly sk: string })[];
+  query: PartitionRow[];
+  /** The row whatever its TTL, or null. */
+  get: (StoredRow & { readonly expires: number | null }) | null;
+  /** SQLite's `data_version` (./read-cache.ts). */
+  version: number;
 }
 
 /** An operation's answer, or the error it failed with (as data: it may cross threads). */
@@ -63,7 +69,9 @@ const HANDLERS: { readonly [K in Op['kind']]: Handler<K> } = {
     db.addToStringSets(op.additions);
     return null;
   },
-  query: (db, op) => db.query(op.pk, op.query) as OpResults['query'],
+  query: (db, op) => db.query(op.pk, op.query),
+  get: (db, op) => db.read(op.pk, op.sk) ?? null,
+  version: (db) => db.dataVersion(),
 };
 
 const WRITES: ReadonlySet<Op['kind']> = new Set(['write', 'insert', 'create', 'addToSets']);

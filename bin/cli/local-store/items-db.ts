@@ -31,10 +31,17 @@ export interface PartitionQuery {
   readonly limit?: number;
 }
 
+/** A row of a partition read. */
+export interface PartitionRow extends StoredRow {
+  readonly sk: string;
+  readonly expires: number | null;
+}
+
 const NOT_EXPIRED = '(expires IS NULL OR expires > ?)';
 
 export class ItemsDb {
   private readonly get: StatementSync;
+  private readonly version: StatementSync;
   private readonly reads = new Map<string, StatementSync>();
   private everything: StatementSync | undefined;
   /** The writes, prepared on first use (a store that only reads does not). */
@@ -62,7 +69,8 @@ export class ItemsDb {
   ) {
     this.current = current;
     // reads go through `items`: the view of format 2, the table of format 1 (the same columns)
-    this.get = db.prepare('SELECT item, sets FROM items WHERE pk = ? AND sk = ?');
+    this.get = db.prepare('SELECT item, sets, expires FROM items WHERE pk = ? AND sk = ?');
+    this.version = db.prepare('PRAGMA data_version');
   }
 
   /**
@@ -123,8 +131,13 @@ export class ItemsDb {
   }
 
   /** One row by key, whatever its TTL. */
-  read(pk: string, sk: string): StoredRow | undefined {
-    return this.get.get(pk, sk) as StoredRow | undefined;
+  read(pk: string, sk: string): (StoredRow & { readonly expires: number | null }) | undefined {
+    return this.get.get(pk, sk) as (StoredRow & { readonly expires: number | null }) | undefined;
+  }
+
+  /** SQLite's `data_version`: changes when another connection commits (not on this one's commits). */
+  dataVersion(): number {
+    return Number((this.version.get() as { data_version: number }).data_version);
   }
 
   /**
@@ -160,14 +173,14 @@ export class ItemsDb {
   }
 
   /** Rows of a partition in sort key order, within the range, after `after`, not expired. */
-  query(pk: string, q: PartitionQuery): StoredRow[] {
+  query(pk: string, q: PartitionQuery): PartitionRow[] {
     const ranged = q.from !== undefined || q.to !== undefined;
     const statement = this.readStatement(ranged, q.newestFirst, q.after !== undefined);
     const values: (string | number)[] = [pk];
     if (ranged) values.push(q.from ?? '', q.to ?? '\uffff');
     if (q.after !== undefined) values.push(q.after);
     values.push(q.now, q.limit ?? -1);
-    return statement.all(...values) as unknown as StoredRow[];
+    return statement.all(...values) as unknown as PartitionRow[];
   }
 
   /** The SELECT of one shape of partition read (8 shapes, each prepared on first use). */
@@ -182,7 +195,7 @@ export class ItemsDb {
         NOT_EXPIRED,
       ];
       statement = this.db.prepare(
-        `SELECT sk, item, sets FROM items WHERE ${conditions.join(' AND ')} ORDER BY sk ${newestFirst ? 'DESC' : 'ASC'} LIMIT ?`,
+        `SELECT sk, item, sets, expires FROM items WHERE ${conditions.join(' AND ')} ORDER BY sk ${newestFirst ? 'DESC' : 'ASC'} LIMIT ?`,
       );
       this.reads.set(shape, statement);
     }

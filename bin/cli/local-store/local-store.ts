@@ -11,9 +11,10 @@ import type {
 } from '../../../lambda/core/store-port';
 import { TABLE_SCHEMA } from '../../../lambda/core/table-schema';
 import type { FailedOp, Op } from './batch';
-import { decodeItem, encodeItem, encodeItems } from './codec';
+import { decodeItem, encodeItem, encodeItems, type Row, type StoredRow, wholeJson } from './codec';
 import type { PartitionQuery } from './items-db';
 import type { OpQueue } from './queue';
+import { type CachedItem, type CachedRead, ReadCache } from './read-cache';
 import { unavailable } from './sqlite';
 
 /**
@@ -23,7 +24,8 @@ import { unavailable } from './sqlite';
  * item missing, partition reads newest first within a time range of the sort key, paged, items
  * past their TTL never returned (they stay in the file, as DynamoDB keeps them until it deletes
  * them: a once-write still finds them). The operations go through a queue (./queue.ts) that runs
- * them in batches, in the process or on the store's own thread.
+ * them in batches, in the process or on the store's own thread. A bulk run (ingest, backfill) keeps
+ * its ranged partition reads in memory (./read-cache.ts), answered as the file would answer them.
  */
 
 /** Items of a page when the caller sets no limit (DynamoDB stops at 1 MB). */
@@ -33,17 +35,25 @@ const MAX_CONFLICTS_READ = 100;
 
 export class LocalStore implements TrailStore {
   readonly metrics: WriteMetrics = { requests: 0, retriedItems: 0, throttles: 0 };
+  private readonly cache: ReadCache | undefined;
 
   constructor(
     private readonly queue: OpQueue,
     /** The store's name in errors (its directory). */
     readonly source: string,
     private created: boolean,
-  ) {}
+    /** Keep ranged partition reads in memory (a bulk run: ./read-cache.ts). @default false */
+    cacheReads = false,
+  ) {
+    this.cache = cacheReads ? new ReadCache() : undefined;
+  }
 
   async write(items: readonly TableItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.submit({ kind: 'write', rows: encodeItems(items, this.source) });
+    const rows = encodeItems(items, this.source);
+    await this.mirrored(this.submit({ kind: 'write', rows }), () => {
+      for (const row of rows) this.cacheRow(row);
+    });
   }
 
   putItem(item: TableItem): Promise<void> {
@@ -51,7 +61,10 @@ export class LocalStore implements TrailStore {
   }
 
   putItemIfAbsent(item: TableItem): Promise<boolean> {
-    return this.submit({ kind: 'insert', row: encodeItem(item, this.source) });
+    const row = encodeItem(item, this.source);
+    return this.mirrored(this.submit({ kind: 'insert', row }), (made) => {
+      if (made) this.cacheRow(row);
+    });
   }
 
   async createItem(
@@ -59,7 +72,10 @@ export class LocalStore implements TrailStore {
   ): Promise<
     { readonly created: true } | { readonly created: false; readonly existing: Record<string, unknown> }
   > {
-    const existing = await this.submit({ kind: 'create', row: encodeItem(item, this.source) });
+    const row = encodeItem(item, this.source);
+    const existing = await this.mirrored(this.submit({ kind: 'create', row }), (found) => {
+      if (found === null) this.cacheRow(row);
+    });
     return existing === null ? { created: true } : { created: false, existing: decodeItem(existing) };
   }
 
@@ -69,11 +85,16 @@ export class LocalStore implements TrailStore {
 
   async addToStringSets(additions: readonly StringSetAddition[]): Promise<void> {
     const some = additions.filter((a) => a.values.length > 0);
-    if (some.length > 0) await this.submit({ kind: 'addToSets', additions: some });
+    if (some.length === 0) return;
+    await this.mirrored(this.submit({ kind: 'addToSets', additions: some }), () => {
+      for (const a of some) this.cache?.changed(a.pk, a.sk);
+    });
   }
 
   async readPartition(pk: string, options: PartitionRead = {}): Promise<Record<string, unknown>[]> {
     const ranged = options.sinceMs !== undefined || options.untilMs !== undefined;
+    if (this.cache && ranged && options.limit !== undefined)
+      return this.cachedRead(this.cache, pk, options.sinceMs, options.untilMs, options.limit);
     const { items } = await this.query(pk, {
       ...(ranged
         ? {
@@ -133,6 +154,82 @@ export class LocalStore implements TrailStore {
     return created;
   }
 
+  /**
+   * A ranged read through the cache: answered from memory when the cache covers it (after checking
+   * that no other process wrote, and reading again the items changed in place), else from the file,
+   * and kept.
+   */
+  private async cachedRead(
+    cache: ReadCache,
+    pk: string,
+    sinceMs: number | undefined,
+    untilMs: number | undefined,
+    limit: number,
+  ): Promise<Record<string, unknown>[]> {
+    const nowMs = Date.now();
+    const { from, to } = sortKeyRange(sinceMs, untilMs);
+    const whole: CachedRead = { from, to, limit, now: Math.floor(nowMs / 1000) };
+    cache.checkVersion(await this.submit({ kind: 'version' }));
+    // each answer goes into the cache in a reaction on the queue's own promise, as the writes' do
+    // (`mirrored`): in the order the file ran them, so a write the read did not see is kept after it
+    const read = (r: CachedRead, keep: (items: CachedItem[]) => void) =>
+      this.submit({
+        kind: 'query',
+        pk,
+        query: { from: r.from, to: r.to, newestFirst: true, now: r.now, limit: r.limit },
+      }).then((rows) => {
+        const items = rows.map((row) => cachedItem(row.sk, row));
+        keep(items);
+        return items;
+      });
+    const stale = cache.staleKeys(pk);
+    await Promise.all(
+      stale.map((sk) =>
+        this.submit({ kind: 'get', pk, sk }).then((row) =>
+          cache.refreshed(pk, sk, row ? cachedItem(sk, row) : undefined),
+        ),
+      ),
+    );
+    const gaps = cache.gaps(pk, whole);
+    if (gaps) await Promise.all(gaps.map((gap) => read(gap, (items) => cache.merge(pk, gap, items))));
+    const cached = cache.answer(pk, whole);
+    if (cached) return cached as Record<string, unknown>[];
+    const keep = cache.worthKeeping(pk);
+    const items = await read(whole, (found) => {
+      if (keep) cache.fill(pk, whole, found);
+    });
+    return items.map((c) => c.item as Record<string, unknown>);
+  }
+
+  /** A written row, into the cache when its partition's entry spans its key. */
+  private cacheRow(row: Row): void {
+    if (this.cache?.holds(row.pk, row.sk))
+      this.cache.set(
+        row.pk,
+        cachedItem(row.sk, { item: wholeJson(row), sets: row.sets, expires: row.expires }),
+      );
+  }
+
+  /**
+   * A write, then `mirror` with its answer once the file has it (answers come in the order the file
+   * runs them: a read that follows a write sees it); a failed write empties the cache (what the file
+   * holds is then unknown here).
+   */
+  private mirrored<T>(write: Promise<T>, mirror: (answer: T) => void): Promise<T> {
+    const cache = this.cache;
+    if (!cache) return write;
+    return write.then(
+      (answer) => {
+        mirror(answer);
+        return answer;
+      },
+      (error: unknown) => {
+        cache.clear();
+        throw error;
+      },
+    );
+  }
+
   private rows(pk: string, options: QueryOptions, limit: number | undefined) {
     return this.submit({ kind: 'query', pk, query: partitionQuery(pk, options, limit, this.source) });
   }
@@ -141,6 +238,11 @@ export class LocalStore implements TrailStore {
     this.metrics.requests++;
     return this.queue.submit<K>(op);
   }
+}
+
+/** A row as the cache keeps it: decoded once, frozen (callers share it). */
+function cachedItem(sk: string, row: StoredRow & { readonly expires: number | null }): CachedItem {
+  return { sk, expires: row.expires, item: Object.freeze(decodeItem(row)) };
 }
 
 /** The SQL read of the port's query options (the sort key range of `EventStore`'s `Query`). */

@@ -27,6 +27,11 @@ export interface OpenLocalStoreOptions {
    */
   readonly groupCommits?: boolean;
   /**
+   * Keep the ranged partition reads of the run in memory (./read-cache.ts): for bulk writers, whose
+   * rules read the same histories file after file. @default false
+   */
+  readonly cacheReads?: boolean;
+  /**
    * Where migration messages go (the dynalite store's; a file's of format 1 too, except on the
    * store's thread, which writes that one to stderr). @default stderr
    */
@@ -59,7 +64,10 @@ export async function openLocalStore(
     ? await startThread({ file, source: dir }, toError, waiting)
     : inProcess(file, dir, toError, waiting, options.groupCommits === true ? COMMIT_EVERY_MS : 0, say);
   const queue = new OpQueue(executor, toError);
-  return { store: new LocalStore(queue, dir, created), close: () => queue.close() };
+  return {
+    store: new LocalStore(queue, dir, created, options.cacheReads === true),
+    close: () => queue.close(),
+  };
 }
 
 /**
