@@ -5,6 +5,9 @@ import { gunzipSync } from 'node:zlib';
 import { writeDeliveryFile } from './generate';
 import { CACHE, json, MB } from './measure-common';
 
+/** The generator's first second (its default). */
+const T0 = Date.UTC(2025, 2, 1);
+
 /** What the P7 bench runs on and how it times a child: the delivery files, and a node child's wall time and peak RSS. */
 
 export interface Files {
@@ -14,10 +17,15 @@ export interface Files {
   records: number;
 }
 
-/** `count` delivery files of `fileMB` (distinct seeds, so distinct instances), generated once into .bench/. */
-export async function deliveryFiles(count: number, fileMB: number): Promise<Files> {
+/**
+ * `count` delivery files of `fileMB` (distinct seeds, so distinct instances), generated once into
+ * .bench/. Each file's records span the same three hours and more (the many accounts and regions of
+ * an organization trail, every file of the same hours: a dense history for the rules), unless
+ * `inTimeOrder`: then each file begins where the one before ends (one account's month of files).
+ */
+export async function deliveryFiles(count: number, fileMB: number, inTimeOrder = false): Promise<Files> {
   // the manifest beside the directory: ingest reads every file in it
-  const dir = join(CACHE, `e2e-${count}x${fileMB}MB`);
+  const dir = join(CACHE, `e2e-${count}x${fileMB}MB${inTimeOrder ? '-in-time-order' : ''}`);
   const manifest = `${dir}.json`;
   if (!existsSync(manifest)) {
     if (!json) console.error(`  (generating ${count} files of ${fileMB} MB in ${dir})`);
@@ -27,7 +35,9 @@ export async function deliveryFiles(count: number, fileMB: number): Promise<File
     let records = 0;
     for (let i = 0; i < count; i++) {
       const name = `123456789012_CloudTrail_us-east-1_20250301T${String(i).padStart(4, '0')}Z_bench.json.gz`;
-      const out = await writeDeliveryFile(join(dir, name), fileMB * MB, 1000 + i);
+      // the generator writes a record a second
+      const start = inTimeOrder ? T0 + records * 1000 : undefined;
+      const out = await writeDeliveryFile(join(dir, name), fileMB * MB, 1000 + i, true, start);
       bytes += out.bytes;
       records += out.records;
     }

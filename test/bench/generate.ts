@@ -336,8 +336,10 @@ export async function writeDeliveryFile(
   bytes: number,
   seed = 42,
   gzip = true,
+  /** The time of the file's first second (its records come one a second from there). @default 2025-03-01 */
+  start?: number,
 ): Promise<{ bytes: number; records: number }> {
-  const gen = new RecordGenerator(seed);
+  const gen = new RecordGenerator(seed, start);
   const out = createWriteStream(path);
   const sink = gzip ? createGzip({ level: 6 }) : undefined;
   if (sink) sink.pipe(out);

@@ -18,12 +18,15 @@ import { quick, ROOT } from './measure-common';
  * questions, numbers reported but not judged; grep answers the first 5 questions only, see
  * GREP_QUESTIONS). `--e2e-extract-only`: no whole ingest and no
  * trailwatch questions (extraction only, DuckDB and grep: the room the store has).
+ * `--e2e-in-time-order`: files that follow each other in time (one account's month) rather than
+ * files of the same hours (e2e-run.ts, `deliveryFiles`).
  */
 
 const sizeArg = process.argv.find((a) => a.startsWith('--e2e-mb='));
 const SIZE_MB = quick ? 4 : sizeArg ? Number(sizeArg.slice('--e2e-mb='.length)) : 1024;
 if (!(SIZE_MB > 0)) throw new Error(`--e2e-mb: expected a size in MB, got '${sizeArg}'`);
 const EXTRACT_ONLY = process.argv.includes('--e2e-extract-only');
+const IN_TIME_ORDER = process.argv.includes('--e2e-in-time-order');
 const FILE_MB = quick ? 2 : 16;
 const QUESTIONS = quick ? 3 : 20;
 // a grep reads every file for every question (about 10 s a question at 1 GB here): the first few
@@ -33,7 +36,7 @@ const CLI = join(ROOT, 'dist', 'bin', 'trailwatch.js');
 
 export async function p7(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('P7 needs the build: run npm run build (npm run bench does)');
-  const files = await deliveryFiles(Math.max(1, Math.round(SIZE_MB / FILE_MB)), FILE_MB);
+  const files = await deliveryFiles(Math.max(1, Math.round(SIZE_MB / FILE_MB)), FILE_MB, IN_TIME_ORDER);
   const work = mkdtempSync(join(tmpdir(), 'trailwatch-p7-'));
   try {
     const timed = nodeTimer(work);

@@ -12,7 +12,8 @@
  *   read it back (`set`), an item changed in place (a string-set addition) is marked stale and read
  *   again before the entry answers (`stale`), and any failed write empties the cache;
  * - another process's commit (SQLite's `data_version` changed) empties it too;
- * - entries are dropped least recently used first beyond `MAX_CACHED_ITEMS` items in all.
+ * - an entry lets go of what lies below the last read it answered (the windows of files in time order
+ *   move up), and entries are dropped least recently used first beyond `MAX_CACHED_ITEMS` items in all.
  *
  * This file is the data structure alone (no store, no I/O); the store decides when to fill, check and
  * refresh it.
@@ -174,6 +175,8 @@ export class ReadCache {
     }
     // below the entry's span the answer would need items it does not hold, unless the limit is met
     if (compareCodePoints(read.from, entry.lo) < 0 && out.length < read.limit) return undefined;
+    // what lies below this read is let go: the next file's window begins here or later
+    if (compareCodePoints(read.from, entry.lo) > 0) this.trimBelow(entry, read.from);
     this.touch(pk, entry);
     return out;
   }
@@ -226,6 +229,15 @@ export class ReadCache {
       entry.items.splice(i, 1);
       this.size--;
     }
+  }
+
+  /** The entry from `from` up (its span then begins there). */
+  private trimBelow(entry: Entry, from: string): void {
+    const below = lowerBound(entry.items, from);
+    entry.items.splice(0, below);
+    this.size -= below;
+    entry.lo = from;
+    for (const sk of entry.stale) if (compareCodePoints(sk, from) < 0) entry.stale.delete(sk);
   }
 
   /** Items in `[from, to]` not expired at `now`. */
