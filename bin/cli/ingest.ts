@@ -1,4 +1,4 @@
-import { createReadStream, type Dirent, promises as fs, type ReadStream } from 'node:fs';
+import { createReadStream, type Dirent, promises as fs, type ReadStream, type Stats } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputReadError, type TrailwatchError } from '../../lambda/core/errors';
@@ -61,13 +61,30 @@ const SKIPPED_DIRS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight']);
 
 /**
  * Expands the PATH arguments: files are taken as given (whatever their name: the content decides),
- * directories are walked recursively for `.json` and `.json.gz` files, in sorted order.
+ * directories are walked recursively for `.json` and `.json.gz` files, in sorted order. Symbolic
+ * links below them are followed (a tree of links to the logs is read as the logs): a directory is
+ * walked once however many links lead to it (a link to one of its own parents is no loop), a file read
+ * once; a broken link named as a log file is an error naming it.
  */
 export async function discoverFiles(paths: readonly string[], cwd = process.cwd()): Promise<Discovery> {
   const files: LocalFile[] = [];
   const errors: TrailwatchError[] = [];
   const directories: DirectoryFound[] = [];
   let ignored = 0;
+  // directories walked and files taken, by device and inode
+  const seen = new Set<string>();
+  const firstTime = (stat: { dev: number; ino: number }): boolean => {
+    const id = `${stat.dev}:${stat.ino}`;
+    return !seen.has(id) && seen.add(id) !== undefined;
+  };
+
+  const passOver = (name: string, shown: string, found: DirectoryFound): void => {
+    ignored++;
+    found.otherFiles++;
+    // the example: rather a file that looks like a log (x.ndjson) than a README
+    if (found.example === undefined || (LOG_LIKE.test(name) && !LOG_LIKE.test(basename(found.example))))
+      found.example = shown;
+  };
 
   const walk = async (dir: string, display: string, found: DirectoryFound): Promise<void> => {
     let entries: Dirent[];
@@ -81,38 +98,43 @@ export async function discoverFiles(paths: readonly string[], cwd = process.cwd(
     for (const entry of entries) {
       const full = join(dir, entry.name);
       const shown = join(display, entry.name);
-      if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name)) ignored++;
-        else await walk(full, shown, found);
-      } else if (entry.isFile() && LOG_FILE.test(entry.name)) {
-        try {
-          files.push(localFile(shown, full, await fs.stat(full)));
-          found.logFiles++;
-        } catch (error) {
-          errors.push(readError(shown, error));
-        }
-      } else {
-        ignored++;
-        found.otherFiles++;
-        // the example: rather a file that looks like a log (x.ndjson) than a README
-        if (
-          found.example === undefined ||
-          (LOG_LIKE.test(entry.name) && !LOG_LIKE.test(basename(found.example)))
-        )
-          found.example = shown;
+      const isLink = entry.isSymbolicLink();
+      if (!isLink && !entry.isDirectory() && !(entry.isFile() && LOG_FILE.test(entry.name))) {
+        passOver(entry.name, shown, found);
+        continue;
       }
+      let stat: Stats;
+      try {
+        // a link's target; a directory's own identity, so that a link to it does not walk it again
+        stat = await fs.stat(full);
+      } catch (error) {
+        if (!isLink || LOG_FILE.test(entry.name)) errors.push(readError(shown, error));
+        else passOver(entry.name, shown, found);
+        continue;
+      }
+      if (stat.isDirectory()) {
+        if (SKIPPED_DIRS.has(entry.name)) ignored++;
+        else if (firstTime(stat)) await walk(full, shown, found);
+      } else if (stat.isFile() && LOG_FILE.test(entry.name)) {
+        if (firstTime(stat)) {
+          files.push(localFile(shown, full, stat));
+          found.logFiles++;
+        }
+      } else passOver(entry.name, shown, found);
     }
   };
 
   for (const p of paths) {
     const abs = resolve(cwd, p);
-    let stat: Awaited<ReturnType<typeof fs.stat>>;
+    let stat: Stats;
     try {
       stat = await fs.stat(abs);
     } catch (error) {
       errors.push(readError(p, error));
       continue;
     }
+    // a directory or file named twice (or reached already through a link) is read once
+    if (!firstTime(stat)) continue;
     if (stat.isDirectory()) {
       const found: DirectoryFound = { display: p, logFiles: 0, otherFiles: 0 };
       directories.push(found);

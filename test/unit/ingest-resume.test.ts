@@ -3,7 +3,7 @@
  * modification time), files done skipped unless `--reprocess`; a file being read when Ctrl-C comes
  * is abandoned without its marker and read again by the next run, which then completes the store.
  */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -179,5 +179,32 @@ describe('ingest: resume and Ctrl-C', () => {
     ]);
     // named, a file is taken whatever its name
     expect((await discoverFiles([join(dir, 'mixed', 'a.ndjson')])).files).toHaveLength(1);
+  });
+
+  it('follows symbolic links below a directory: each log file read once, no loop, a broken log link named', async () => {
+    const tree = join(dir, 'linked');
+    mkdirSync(join(tree, 'by-day'), { recursive: true });
+    // links to each log file, a link to the logs' directory, one to the tree itself (a loop), and
+    // broken ones: one named as a log file, one not
+    for (let f = 0; f < 4; f++)
+      symlinkSync(join(dir, 'logs', `f${f}.json.gz`), join(tree, 'by-day', `f${f}.json.gz`));
+    symlinkSync(join(dir, 'logs'), join(tree, 'all'));
+    symlinkSync(tree, join(tree, 'by-day', 'up'));
+    symlinkSync(join(dir, 'gone.json.gz'), join(tree, 'missing.json.gz'));
+    symlinkSync(join(dir, 'gone.txt'), join(tree, 'notes.txt'));
+    const discovery = await discoverFiles([tree]);
+    expect(discovery.files.map((f) => f.display)).toEqual(
+      [0, 1, 2, 3].map((f) => join(tree, 'all', `f${f}.json.gz`)),
+    );
+    expect(discovery.errors.map((e) => e.describe())).toEqual([
+      expect.stringMatching(new RegExp(`^${join(tree, 'missing.json.gz')}: no such file or directory`)),
+    ]);
+    expect(discoveryWarnings(discovery)).toEqual([
+      `trailwatch: warning: ${tree}: ignored: 1 file(s) not named .json or .json.gz, e.g. ${join(tree, 'notes.txt')}; name a file to ingest it`,
+    ]);
+    // a directory named twice, or once directly and once through a link, is read once, without warnings
+    const twice = await discoverFiles([join(dir, 'logs'), join(tree, 'all'), join(dir, 'logs')]);
+    expect(twice.files).toHaveLength(4);
+    expect(discoveryWarnings(twice)).toEqual([]);
   });
 });
