@@ -75,7 +75,9 @@ export async function discoverFiles(paths: readonly string[], cwd = process.cwd(
   const seen = new Set<string>();
   const firstTime = (stat: { dev: number; ino: number }): boolean => {
     const id = `${stat.dev}:${stat.ino}`;
-    return !seen.has(id) && seen.add(id) !== undefined;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
   };
 
   const passOver = (name: string, shown: string, found: DirectoryFound): void => {
