@@ -17,7 +17,7 @@ import { committedMarkers, readStoreFile } from '../helpers/store-file';
  */
 
 const env = { ...credentiallessEnv(), COLUMNS: '160' };
-const FILES = 12;
+const FILES = 16;
 const haveScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 
 /**
@@ -60,7 +60,7 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
     logs = join(dir, 'logs');
     mkdirSync(logs);
     // two small files first (done soon), then larger ones (a few seconds in all: the first marker is
-    // committed about a second in, and SIGINT must come before the end)
+    // committed about two seconds in, and SIGINT must come before the end)
     for (let i = 0; i < FILES; i++)
       await writeDeliveryFile(
         join(
@@ -84,7 +84,8 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
       const child = spawn('script', ['-qfec', command, '/dev/null'], { env });
       const run = watchChild(child);
       // once the bar shows a file done, Ctrl-C as typed on the terminal
-      await until('the progress bar', () => /\] [1-9]\d*\/12 files/.test(run.out()));
+      const aFileDone = new RegExp(`\\] [1-9]\\d*/${FILES} files`);
+      await until('the progress bar', () => aFileDone.test(run.out()));
       child.stdin.write('\x03');
       expect(await run.exit).toBe(130);
       const out = run.out();

@@ -76,8 +76,14 @@ const HANDLERS: { readonly [K in Op['kind']]: Handler<K> } = {
 
 const WRITES: ReadonlySet<Op['kind']> = new Set(['write', 'insert', 'create', 'addToSets']);
 
-/** How long the writes of consecutive batches share a transaction before it is committed. */
-export const COMMIT_EVERY_MS = 1000;
+/**
+ * How long the writes of consecutive batches share a transaction before it is committed. Every commit
+ * writes again each page of the `(pk, sk)` index its rows touched, and an ingest's keys fall all over
+ * it: once the index outgrows what a commit's rows touch, that is nearly a page per row. Two seconds
+ * rather than one: the 1 GB ingest 14.4-14.5 s -> 13.3 s, the 4th GB into one store 31.1-31.4 s ->
+ * 26.3-27.2 s (3 s: no faster; docs/architecture.md "The local store").
+ */
+export const COMMIT_EVERY_MS = 2000;
 
 /** Runs batches on one connection, grouping their writes into transactions (see above). */
 export class Batches {
