@@ -1,16 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { discoverFiles, ingestFiles } from '../../bin/cli/ingest';
 import { type OpenedLocalStore, openLocalStore } from '../../bin/cli/local-store/open';
 import type { TableItem } from '../../lambda/core/items';
+import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { sortableTime } from '../../lambda/core/time';
+import { writeDeliveryFile } from '../bench/generate';
 import { seededRandom } from '../helpers/random';
+import { readStoreFile } from '../helpers/store-file';
 
 /**
  * The read cache of a bulk run (bin/cli/local-store/read-cache.ts): a store that keeps its ranged
  * partition reads in memory answers every read exactly as one that reads the file each time, whatever
  * was written, changed in place, written conditionally or failed in between, whatever expired, and
- * whatever another process wrote to the same file.
+ * whatever another process wrote to the same file; and an ingest through it stores the same items
+ * and finds the same findings.
  */
 
 const T0 = Date.UTC(2025, 2, 1);
@@ -179,4 +184,52 @@ describe('the local store read cache of a bulk run', () => {
     expect(after.map((i) => i.eventID)).toEqual(['e40', 'e30', 'e20', 'e10']);
     expect([...((after[3] as { findings: Set<string> }).findings ?? [])]).toEqual(['rule-z']);
   });
+});
+
+describe('an ingest through the read cache', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'trailwatch-read-cache-ingest-'));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  /** Every item of the store but what differs by write time (TTLs, marker times, write IDs). */
+  const contents = (dir: string): string[] =>
+    readStoreFile(dir, (db) =>
+      (
+        db.prepare('SELECT pk, sk, item, sets FROM items ORDER BY pk, sk').all() as Record<string, string>[]
+      ).map((r) => {
+        const { expiresAt: _e, processedAt: _p, writeId: _w, ...item } = JSON.parse(r.item as string);
+        return JSON.stringify([r.pk, r.sk, item, r.sets]);
+      }),
+    );
+
+  it('stores the same items and finds the same findings as without it, on files whose SSH keys repeat', async () => {
+    // files of the same hours, pushing the same few keys: each file's rules read the keys' windows again
+    const logs = join(root, 'logs');
+    mkdirSync(logs);
+    for (let i = 0; i < 8; i++) await writeDeliveryFile(join(logs, `f${i}.json.gz`), 1 << 20, 500 + i);
+    const { files } = await discoverFiles([logs]);
+    const run = async (cacheReads: boolean) => {
+      const dir = join(root, cacheReads ? 'cached' : 'plain');
+      const opened = await openLocalStore(dir, { cacheReads, groupCommits: true });
+      try {
+        const totals = await ingestFiles(files, {
+          settings: DEFAULT_SETTINGS,
+          concurrency: 1,
+          store: opened.store,
+          markFiles: true,
+        });
+        return { totals, dir };
+      } finally {
+        await opened.close();
+      }
+    };
+    const cached = await run(true);
+    const plain = await run(false);
+    expect(cached.totals.sshKeyPushes).toBeGreaterThan(30);
+    expect(cached.totals.findings).toBeGreaterThan(0);
+    expect(cached.totals).toEqual(plain.totals);
+    expect(contents(cached.dir)).toEqual(contents(plain.dir));
+  }, 60_000);
 });

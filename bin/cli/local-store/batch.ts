@@ -1,6 +1,6 @@
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import type { Row, StoredRow } from './codec';
-import type { ItemsDb, PartitionQuery, PartitionRow } from './items-db';
+import type { ExpiringRow, ItemsDb, PartitionQuery, PartitionRow } from './items-db';
 import { BUSY_TIMEOUT_MS, isBusy } from './sqlite';
 
 /**
@@ -38,7 +38,7 @@ export interface OpResults {
   addToSets: null;
   query: PartitionRow[];
   /** The row whatever its TTL, or null. */
-  get: (StoredRow & { readonly expires: number | null }) | null;
+  get: ExpiringRow | null;
   /** SQLite's `data_version` (./read-cache.ts). */
   version: number;
 }

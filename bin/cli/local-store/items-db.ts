@@ -31,10 +31,14 @@ export interface PartitionQuery {
   readonly limit?: number;
 }
 
-/** A row of a partition read. */
-export interface PartitionRow extends StoredRow {
-  readonly sk: string;
+/** A row as read back, with its TTL column (epoch seconds; null: kept forever). */
+export interface ExpiringRow extends StoredRow {
   readonly expires: number | null;
+}
+
+/** A row of a partition read. */
+export interface PartitionRow extends ExpiringRow {
+  readonly sk: string;
 }
 
 const NOT_EXPIRED = '(expires IS NULL OR expires > ?)';
@@ -131,8 +135,8 @@ export class ItemsDb {
   }
 
   /** One row by key, whatever its TTL. */
-  read(pk: string, sk: string): (StoredRow & { readonly expires: number | null }) | undefined {
-    return this.get.get(pk, sk) as (StoredRow & { readonly expires: number | null }) | undefined;
+  read(pk: string, sk: string): ExpiringRow | undefined {
+    return this.get.get(pk, sk) as ExpiringRow | undefined;
   }
 
   /** SQLite's `data_version`: changes when another connection commits (not on this one's commits). */

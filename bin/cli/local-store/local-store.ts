@@ -11,8 +11,8 @@ import type {
 } from '../../../lambda/core/store-port';
 import { TABLE_SCHEMA } from '../../../lambda/core/table-schema';
 import type { FailedOp, Op } from './batch';
-import { decodeItem, encodeItem, encodeItems, type Row, type StoredRow, wholeJson } from './codec';
-import type { PartitionQuery } from './items-db';
+import { decodeItem, encodeItem, encodeItems, type Row, wholeJson } from './codec';
+import type { ExpiringRow, PartitionQuery } from './items-db';
 import type { OpQueue } from './queue';
 import { type CachedItem, type CachedRead, ReadCache } from './read-cache';
 import { unavailable } from './sqlite';
@@ -241,7 +241,7 @@ export class LocalStore implements TrailStore {
 }
 
 /** A row as the cache keeps it: decoded once, frozen (callers share it). */
-function cachedItem(sk: string, row: StoredRow & { readonly expires: number | null }): CachedItem {
+function cachedItem(sk: string, row: ExpiringRow): CachedItem {
   return { sk, expires: row.expires, item: Object.freeze(decodeItem(row)) };
 }
 

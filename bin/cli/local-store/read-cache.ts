@@ -3,7 +3,7 @@
  * backfill). The rules read the history of an SSH key (or of a rule) around each file's events, and
  * the next file reads most of the same items again: on a key pushed thousands of times within its
  * window, each file re-read and decoded up to `MAX_KEY_HISTORY` items per key, and the time per
- * gigabyte grew with the history (docs/performance.md, "Dense histories"). Here a read the cache
+ * gigabyte grew with the history (docs/performance.md, "Dense histories and larger stores"). Here a read the cache
  * covers is answered from memory, exactly as the store would answer it:
  *
  * - an entry holds, for one partition, every item (not expired when read) whose sort key lies in its
@@ -19,7 +19,10 @@
  * refresh it.
  */
 
-/** Items the cache holds at most, all partitions together (about 1 KB each once decoded). */
+/**
+ * Items the cache holds at most, all partitions together: three keys' whole windows at the rules'
+ * bound (`MAX_KEY_HISTORY`, 10,000 a read), decoded, with the events the rules make of them.
+ */
 export const MAX_CACHED_ITEMS = 30_000;
 
 /** Partitions remembered as read once (forgotten all at once beyond). */
