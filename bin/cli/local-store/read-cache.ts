@@ -21,7 +21,8 @@
 
 /**
  * Items the cache holds at most, all partitions together: three keys' whole windows at the rules'
- * bound (`MAX_KEY_HISTORY`, 10,000 a read), decoded, with the events the rules make of them.
+ * bound (`MAX_KEY_HISTORY`, 10,000 a read). An SSH key's history item takes about 1.5 KB decoded and
+ * the event the rules make of it 0.7 KB more: about 65 MB when full.
  */
 export const MAX_CACHED_ITEMS = 30_000;
 
