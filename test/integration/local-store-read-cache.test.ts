@@ -56,7 +56,10 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 const json = (items: readonly Record<string, unknown>[]): string =>
   JSON.stringify(items, (_k, v: unknown) => (v instanceof Set ? [...v].sort() : v));
 
-describe('the local store read cache of a bulk run', () => {
+describe.each([
+  ['in the process', false],
+  ["on the store's thread", true],
+])('the local store read cache of a bulk run, %s', (_where, thread) => {
   let root: string;
   let cached: OpenedLocalStore;
   let plain: OpenedLocalStore;
@@ -69,7 +72,7 @@ describe('the local store read cache of a bulk run', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   beforeEach(async () => {
     cachedDir = join(root, `cached-${Math.random()}`);
-    cached = await openLocalStore(cachedDir, { cacheReads: true, groupCommits: true });
+    cached = await openLocalStore(cachedDir, { cacheReads: true, groupCommits: true, thread });
     plain = await openLocalStore(join(root, `plain-${Math.random()}`), { groupCommits: true });
   });
   afterEach(async () => {
@@ -172,7 +175,7 @@ describe('the local store read cache of a bulk run', () => {
     expect(await cached.store.readPartition(pk, options)).toHaveLength(3);
     // the cached store's writes so far reach the file; then another process (connection) writes
     await cached.close();
-    cached = await openLocalStore(cachedDir, { cacheReads: true, groupCommits: true });
+    cached = await openLocalStore(cachedDir, { cacheReads: true, groupCommits: true, thread });
     await cached.store.readPartition(pk, options);
     await cached.store.readPartition(pk, options);
     other = await openLocalStore(cachedDir);
