@@ -143,7 +143,7 @@ export async function discoverFiles(paths: readonly string[], cwd = process.cwd(
       await walk(abs, p, found);
     } else files.push(localFile(p, abs, stat));
   }
-  return { files: dedupeFiles(files), errors, ignored, directories };
+  return { files, errors, ignored, directories };
 }
 
 function localFile(display: string, path: string, stat: { size: number; mtimeMs: number }): LocalFile {
@@ -166,11 +166,6 @@ export function discoveryWarnings(discovery: Discovery): string[] {
       );
   }
   return lines;
-}
-
-function dedupeFiles(files: LocalFile[]): LocalFile[] {
-  const seen = new Set<string>();
-  return files.filter((f) => !seen.has(f.path) && seen.add(f.path));
 }
 
 function readError(display: string, error: unknown): InputReadError {

@@ -206,5 +206,8 @@ describe('ingest: resume and Ctrl-C', () => {
     const twice = await discoverFiles([join(dir, 'logs'), join(tree, 'all'), join(dir, 'logs')]);
     expect(twice.files).toHaveLength(4);
     expect(discoveryWarnings(twice)).toEqual([]);
+    // and a file named twice, or also found in a directory named, once
+    const file = join(dir, 'logs', 'f0.json.gz');
+    expect((await discoverFiles([file, join(dir, 'logs'), file])).files).toHaveLength(4);
   });
 });
