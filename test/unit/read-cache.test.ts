@@ -63,7 +63,7 @@ describe('the read cache', () => {
     expect(cache.answer('P', { from: 'k0', to: 'k9', limit: 3, now: 0 })).toHaveLength(3);
     expect(cache.answer('P', { from: 'k0', to: 'k9', limit: 4, now: 0 })).toBeUndefined();
     expect(cache.gaps('P', { from: 'k0', to: 'k9', limit: 4, now: 0 })).toEqual([
-      { from: 'k0', to: 'k3', limit: 4, now: 0 },
+      { from: 'k0', to: 'k3', limit: 4, now: 0, side: 'below' },
     ]);
     expect(cache.answer('P', { from: 'k3', to: 'k4', limit: 9, now: 0 })).toEqual([{ n: 4 }, { n: 3 }]);
   });

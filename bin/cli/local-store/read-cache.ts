@@ -56,6 +56,11 @@ export interface CachedRead {
   readonly now: number;
 }
 
+/** A read of the part of a range above or below an entry's span. */
+export interface Gap extends CachedRead {
+  readonly side: 'above' | 'below';
+}
+
 /** Compares strings as SQLite compares TEXT (memcmp of UTF-8): by code point, not by UTF-16 unit. */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
@@ -119,40 +124,43 @@ export class ReadCache {
    * The reads that would let the partition's entry answer `read`: none when it does already, the
    * part above its span, the part below (or both); undefined when there is no entry.
    */
-  gaps(pk: string, read: CachedRead): CachedRead[] | undefined {
+  gaps(pk: string, read: CachedRead): Gap[] | undefined {
     const entry = this.entries.get(pk);
     if (!entry) return undefined;
-    const gaps: CachedRead[] = [];
+    const gaps: Gap[] = [];
     // each gap overlaps the span at its edge, so that what it reads joins the entry
-    if (compareCodePoints(read.to, entry.hi) > 0) gaps.push({ ...read, from: entry.hi });
+    if (compareCodePoints(read.to, entry.hi) > 0) gaps.push({ ...read, from: entry.hi, side: 'above' });
     if (
       compareCodePoints(read.from, entry.lo) < 0 &&
       this.count(entry, entry.lo, read.to, read.now) < read.limit
     )
-      gaps.push({ ...read, to: entry.lo });
+      gaps.push({ ...read, to: entry.lo, side: 'below' });
     return gaps;
   }
 
   /**
-   * What the store answered to a gap's read (newest first): joined to the entry when the gap still
-   * touches its span; an answer cut at the limit above the span replaces the entry (what lies between
-   * them was not read).
+   * What the store answered to a gap's read (newest first), joined to the entry when it still touches
+   * its span (another read may have replaced the entry meanwhile: answers come in the order the file
+   * ran the reads, so what is joined is never older than what is there). An answer cut at its limit
+   * above the span replaces the entry (what lies between them was not read).
    */
-  merge(pk: string, gap: CachedRead, items: readonly CachedItem[]): void {
+  merge(pk: string, gap: Gap, items: readonly CachedItem[]): void {
     const entry = this.entries.get(pk);
     if (!entry) return;
     const cut = items.length >= gap.limit;
-    const above = compareCodePoints(gap.to, entry.hi) > 0;
-    if (above) {
+    if (gap.side === 'above') {
       if (compareCodePoints(gap.from, entry.hi) > 0) return;
-      if (cut) {
-        this.fill(pk, gap, items);
-        return;
+      if (compareCodePoints(gap.to, entry.hi) > 0) {
+        if (cut) {
+          this.fill(pk, gap, items);
+          return;
+        }
+        entry.hi = gap.to;
       }
-      entry.hi = gap.to;
     } else {
       if (compareCodePoints(gap.to, entry.lo) < 0) return;
-      entry.lo = cut ? (items[items.length - 1] as CachedItem).sk : gap.from;
+      const lo = cut ? (items[items.length - 1] as CachedItem).sk : gap.from;
+      if (compareCodePoints(lo, entry.lo) < 0) entry.lo = lo;
     }
     for (const item of items) this.set(pk, item);
   }
