@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { STORE_FILE } from '../../bin/cli/local-store/open';
+import { TABLE_SCHEMA } from '../../lambda/core/table-schema';
 
 /**
  * What `read` makes of the local store's file in `dir`, opened read-only on its own connection (as
@@ -35,4 +36,39 @@ export function committedMarkers(db: string, prefix: string): number {
   } catch {
     return 0;
   }
+}
+
+/** An item of the local store as `dumpStore` gives it: its JSON parsed, and the names of its string sets. */
+export interface StoredItem {
+  readonly item: Record<string, unknown>;
+  readonly sets: string | null;
+}
+
+/**
+ * The whole local store in `dir` by key (`pk|sk`), read as another process would, without the
+ * attributes that differ by design between two writes of the same item (as `dumpTable` for a table):
+ * the TTL, the write ID of once-only items, and the time a file marker was written.
+ */
+export function dumpStore(dir: string): Map<string, StoredItem> {
+  const rows = readStoreFile(
+    dir,
+    (db) =>
+      db.prepare('SELECT pk, sk, item, sets FROM items ORDER BY pk, sk').all() as {
+        pk: string;
+        sk: string;
+        item: string;
+        sets: string | null;
+      }[],
+  );
+  return new Map(
+    rows.map((r) => {
+      const {
+        [TABLE_SCHEMA.timeToLiveAttribute]: _ttl,
+        [TABLE_SCHEMA.writeIdAttribute]: _w,
+        processedAt: _p,
+        ...item
+      } = JSON.parse(r.item) as Record<string, unknown>;
+      return [`${r.pk}|${r.sk}`, { item, sets: r.sets }];
+    }),
+  );
 }

@@ -7,7 +7,7 @@ import { STORE_FILE } from '../../bin/cli/local-store/open';
 import { writeDeliveryFile } from '../bench/generate';
 import { BUILT_CLI, builtCliPresent, spawnCli, startCli, until, watchChild } from '../helpers/cli';
 import { credentiallessEnv } from '../helpers/env';
-import { committedMarkers, readStoreFile } from '../helpers/store-file';
+import { committedMarkers, dumpStore } from '../helpers/store-file';
 
 /**
  * Ctrl-C during `trailwatch ingest` (issue 15), through the built binary: on a terminal (a
@@ -26,21 +26,10 @@ const haveScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).stat
  * store, however the runs were cut.
  */
 function contents(db: string): Map<string, string> {
-  const rows = readStoreFile(
-    db,
-    (sqlite) =>
-      sqlite.prepare('SELECT pk, sk, item, sets FROM items').all() as {
-        pk: string;
-        sk: string;
-        item: string;
-        sets: string | null;
-      }[],
-  );
   return new Map(
-    rows.map((r) => {
-      const { expiresAt: _e, processedAt: _p, writeId: _w, ...item } = JSON.parse(r.item);
+    [...dumpStore(db)].map(([key, { item, sets }]) => {
       if (item.kind === 'finding') delete item.detail;
-      return [`${r.pk}|${r.sk}`, JSON.stringify([item, r.sets])];
+      return [key, JSON.stringify([item, sets])];
     }),
   );
 }

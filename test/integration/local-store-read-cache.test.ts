@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { sortableTime } from '../../lambda/core/time';
 import { writeDeliveryFile } from '../bench/generate';
 import { seededRandom } from '../helpers/random';
-import { readStoreFile } from '../helpers/store-file';
+import { dumpStore } from '../helpers/store-file';
 
 /**
  * The read cache of a bulk run (bin/cli/local-store/read-cache.ts): a store that keeps its ranged
@@ -196,17 +196,6 @@ describe('an ingest through the read cache', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  /** Every item of the store but what differs by write time (TTLs, marker times, write IDs). */
-  const contents = (dir: string): string[] =>
-    readStoreFile(dir, (db) =>
-      (
-        db.prepare('SELECT pk, sk, item, sets FROM items ORDER BY pk, sk').all() as Record<string, string>[]
-      ).map((r) => {
-        const { expiresAt: _e, processedAt: _p, writeId: _w, ...item } = JSON.parse(r.item as string);
-        return JSON.stringify([r.pk, r.sk, item, r.sets]);
-      }),
-    );
-
   it('stores the same items and finds the same findings as without it, on files whose SSH keys repeat', async () => {
     // files of the same hours, pushing the same few keys: each file's rules read the keys' windows again
     const logs = join(root, 'logs');
@@ -233,6 +222,6 @@ describe('an ingest through the read cache', () => {
     expect(cached.totals.sshKeyPushes).toBeGreaterThan(30);
     expect(cached.totals.findings).toBeGreaterThan(0);
     expect(cached.totals).toEqual(plain.totals);
-    expect(contents(cached.dir)).toEqual(contents(plain.dir));
+    expect(dumpStore(cached.dir)).toEqual(dumpStore(plain.dir));
   }, 60_000);
 });
