@@ -179,16 +179,18 @@ export class ReadCache {
     const entry = this.entries.get(pk);
     if (!entry || entry.stale.size > 0 || compareCodePoints(read.to, entry.hi) > 0) return undefined;
     const out: Readonly<Record<string, unknown>>[] = [];
-    const from = compareCodePoints(read.from, entry.lo) >= 0 ? read.from : entry.lo;
+    // where the read begins against the entry's span: below it (< 0), at it, or within it (> 0)
+    const start = compareCodePoints(read.from, entry.lo);
+    const from = start >= 0 ? read.from : entry.lo;
     for (let i = upperBound(entry.items, read.to) - 1; i >= 0 && out.length < read.limit; i--) {
       const c = entry.items[i] as CachedItem;
       if (compareCodePoints(c.sk, from) < 0) break;
       if (c.expires === null || c.expires > read.now) out.push(c.item);
     }
     // below the entry's span the answer would need items it does not hold, unless the limit is met
-    if (compareCodePoints(read.from, entry.lo) < 0 && out.length < read.limit) return undefined;
+    if (start < 0 && out.length < read.limit) return undefined;
     // what lies below this read is let go: the next file's window begins here or later
-    if (compareCodePoints(read.from, entry.lo) > 0) this.trimBelow(entry, read.from);
+    if (start > 0) this.trimBelow(entry, read.from);
     this.touch(pk, entry);
     return out;
   }
