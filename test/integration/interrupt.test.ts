@@ -68,7 +68,7 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
           logs,
           `123456789012_CloudTrail_us-east-1_202503${String(i + 1).padStart(2, '0')}T0000Z_t.json.gz`,
         ),
-        i < 2 ? 64 << 10 : 10 << 20,
+        i < 2 ? 64 << 10 : 20 << 20,
         11 + i,
       );
     const db = join(dir, 'whole');
