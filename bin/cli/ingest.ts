@@ -20,9 +20,11 @@ import {
 import { BoundedMap, type FlowLimits, type IndexStore } from '../../lambda/core/pipeline';
 import { mapLimit } from '../../lambda/core/pool';
 import { type LogFile, processObject } from '../../lambda/core/process-object';
+import type { RecordClassifier } from '../../lambda/core/record-classifier';
 import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
 import type { Interrupt } from './interrupt';
+import { ReaderThreads, readerThreadsFor } from './reader-threads/threads';
 
 /** A local file to ingest: `display` is how the user named it, `path` is absolute. */
 export interface LocalFile {
@@ -211,6 +213,8 @@ export interface IngestOptions {
   readonly onFile?: (file: LocalFile, stats: FileStats) => void;
   /** Called for each file skipped as done already. */
   readonly onAlreadyDone?: (file: LocalFile) => void;
+  /** Threads that read and classify the files (0: the main thread). @default `readerThreadsFor(concurrency)` */
+  readonly readerThreads?: number;
 }
 
 /** A run's totals, and the files it did not read: done already, abandoned, not started. */
@@ -244,22 +248,33 @@ export async function ingestFiles(
   const done =
     options.markFiles && !options.reprocess ? new LocalDoneFiles(options.store, options.settings) : undefined;
   const stopped = (): boolean => options.interrupt?.interrupted === true;
-  await mapLimit(files, options.concurrency, async (file) => {
-    if (!stopped() && (await done?.has(file))) {
-      totals.alreadyDone++;
-      options.onAlreadyDone?.(file);
-    } else if (stopped()) {
-      // not started after the interrupt (which may have come while the markers were read)
-      totals.left++;
-    } else await ingestCounted(file, options, seen, totals);
-  });
+  const threads = options.readerThreads ?? readerThreadsFor(options.concurrency);
+  const classifier = threads > 0 ? new ReaderThreads(threads) : undefined;
+  try {
+    await mapLimit(files, options.concurrency, async (file) => {
+      if (!stopped() && (await done?.has(file))) {
+        totals.alreadyDone++;
+        options.onAlreadyDone?.(file);
+      } else if (stopped()) {
+        // not started after the interrupt (which may have come while the markers were read)
+        totals.left++;
+      } else await ingestCounted(file, { ...options, classifier }, seen, totals);
+    });
+  } finally {
+    await classifier?.close();
+  }
   return inRuleOrder(totals);
+}
+
+/** The options of a run, with the run's reader threads. */
+interface RunOptions extends IngestOptions {
+  readonly classifier: RecordClassifier | undefined;
 }
 
 /** Ingests one file and counts it: done or failed, or abandoned by the interrupt. */
 async function ingestCounted(
   file: LocalFile,
-  options: IngestOptions,
+  options: RunOptions,
   seen: Map<string, string>,
   totals: IngestTotals,
 ): Promise<void> {
@@ -283,7 +298,7 @@ function inRuleOrder<T extends RunTotals>(totals: T): T {
 
 async function ingestOne(
   file: LocalFile,
-  options: IngestOptions,
+  options: RunOptions,
   seen: Map<string, string>,
 ): Promise<FileStats> {
   const source = fileSource(file.path);
@@ -294,6 +309,7 @@ async function ingestOne(
     seen,
     flow: options.flow ?? ingestFlow(options.concurrency),
     ...(options.interrupt ? { budget: options.interrupt.budget } : {}),
+    ...(options.classifier ? { classifier: options.classifier } : {}),
   });
   // not opened: named as the user typed it, with the reason
   if (result.error) {

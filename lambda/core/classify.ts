@@ -29,12 +29,10 @@ export interface Push {
   readonly index: number;
 }
 
-export type Classified =
+/** What a record is from its content alone (`classifyContent`): no eventID of the run consulted yet. */
+export type Content =
   | { readonly kind: 'reject'; readonly reason: string }
   | { readonly kind: 'skip' }
-  /** The same record (content hash) was written under its eventID in this run. */
-  | { readonly kind: 'duplicate' }
-  /** `firstSeen`: its eventID is new to the run (a known eventID with other content goes on). */
   | {
       readonly kind: 'event';
       readonly event: IndexedEvent;
@@ -42,21 +40,35 @@ export type Classified =
       readonly items: TableItem[];
       /** The content hash of the record. */
       readonly hash: string;
-      readonly firstSeen: boolean;
+      /** The event's time (epoch ms). */
+      readonly timeMs: number;
     }
+  | { readonly kind: 'push'; readonly push: Push };
+
+export type Classified =
+  | { readonly kind: 'reject'; readonly reason: string }
+  | { readonly kind: 'skip' }
+  /** The same record (content hash) was written under its eventID in this run. */
+  | { readonly kind: 'duplicate' }
+  /** `firstSeen`: its eventID is new to the run (a known eventID with other content goes on). */
+  | (Extract<Content, { kind: 'event' }> & { readonly firstSeen: boolean })
   | { readonly kind: 'push'; readonly push: Push; readonly firstSeen: boolean };
 
-export interface ClassifyContext {
+/** What classifying a record's content needs: nothing of the run. */
+export interface ContentContext {
   readonly settings: Settings;
   readonly source: string;
   /** TTL of the items (epoch seconds), none when undefined. */
   readonly expiresAt: number | undefined;
+}
+
+export interface ClassifyContext extends ContentContext {
   /** eventIDs written in this run, with the content hash of their record. */
   readonly seen: ReadonlyMap<string, string>;
 }
 
 const RECORD_FIELDS = ['eventVersion', 'eventID', 'eventTime', 'eventSource', 'eventName', 'userIdentity'];
-const SKIP: Classified = { kind: 'skip' };
+const SKIP: Content = { kind: 'skip' };
 const DUPLICATE: Classified = { kind: 'duplicate' };
 
 /**
@@ -64,6 +76,31 @@ const DUPLICATE: Classified = { kind: 'duplicate' };
  * @throws NotCloudTrailFileError when a standalone JSON object is not a CloudTrail record
  */
 export function classifyRecord(raw: RawRecord | InvalidRecord, ctx: ClassifyContext): Classified {
+  return againstSeen(classifyContent(raw, ctx), ctx.seen);
+}
+
+/**
+ * What the run's eventIDs make of a record's content: a duplicate of a record written already (same
+ * eventID, same content hash), or an event whose eventID is new to the run (`firstSeen`) or not.
+ */
+export function againstSeen(content: Content, seen: ReadonlyMap<string, string>): Classified {
+  if (content.kind === 'reject' || content.kind === 'skip') return content;
+  const event = content.kind === 'push' ? content.push.event : content.event;
+  const hash = content.kind === 'push' ? content.push.hash : content.hash;
+  const known = seen.get(event.eventID);
+  if (known === hash) return DUPLICATE;
+  const firstSeen = known === undefined;
+  return content.kind === 'push'
+    ? { kind: 'push', push: content.push, firstSeen }
+    : { ...content, firstSeen };
+}
+
+/**
+ * What one record is from its content alone: rejected, skipped, an event with its items, or an
+ * event some rule applies to. Pure and independent of the run (another thread may call it).
+ * @throws NotCloudTrailFileError when a standalone JSON object is not a CloudTrail record
+ */
+export function classifyContent(raw: RawRecord | InvalidRecord, ctx: ContentContext): Content {
   if (raw.kind === 'invalid') return { kind: 'reject', reason: raw.reason };
   let record: unknown;
   try {
@@ -87,9 +124,6 @@ export function classifyRecord(raw: RawRecord | InvalidRecord, ctx: ClassifyCont
   if (!extraction.ok) return { kind: 'reject', reason: extraction.reason };
   const { event, timeMs } = extraction;
   const hash = recordHash(record);
-  const known = ctx.seen.get(event.eventID);
-  if (known === hash) return DUPLICATE;
-  const firstSeen = known === undefined;
   if (isJudged(event)) {
     const hits = statelessHits(event, ctx.settings.detection, {
       request: field(record, 'requestParameters'),
@@ -102,14 +136,23 @@ export function classifyRecord(raw: RawRecord | InvalidRecord, ctx: ClassifyCont
       hash,
       index: raw.index,
     };
-    return { kind: 'push', push, firstSeen };
+    return { kind: 'push', push };
   }
-  const items = buildItems(
+  return { kind: 'event', event, items: eventItems(event, timeMs, hash, ctx.expiresAt), hash, timeMs };
+}
+
+/** The items of an event (`buildItems`) with its record's content hash and the items' TTL. */
+export function eventItems(
+  event: IndexedEvent,
+  timeMs: number,
+  hash: string,
+  expiresAt: number | undefined,
+): TableItem[] {
+  return buildItems(
     event,
     timeMs,
-    ctx.expiresAt === undefined ? { recordHash: hash } : { expiresAt: ctx.expiresAt, recordHash: hash },
+    expiresAt === undefined ? { recordHash: hash } : { expiresAt, recordHash: hash },
   );
-  return { kind: 'event', event, items, hash, firstSeen };
 }
 
 function looksLikeRecord(value: JsonObject): boolean {

@@ -80,3 +80,56 @@ export class OutOfTimeError extends TrailwatchError {}
 
 /** Messages could not be sent to a queue (`backfill --queue`). */
 export class QueueSendError extends TrailwatchError {}
+
+/** A thread the work was handed to ended before it was done (the CLI's reader threads). */
+export class ThreadFailedError extends TrailwatchError {}
+
+/** An error as plain data, to cross a thread (`postMessage` keeps no class). */
+export interface ErrorData {
+  readonly name: string;
+  readonly message: string;
+  readonly source?: string;
+  readonly stack?: string;
+}
+
+/** The named classes, by name: what `errorFromData` rebuilds. */
+const ERROR_CLASSES: Readonly<Record<string, typeof TrailwatchError>> = Object.fromEntries(
+  [
+    TrailwatchError,
+    DecompressionError,
+    MalformedLogFileError,
+    NotCloudTrailFileError,
+    InvalidS3KeyError,
+    StoreWriteError,
+    StoreUnavailableError,
+    UsageError,
+    InputReadError,
+    InvalidMessageError,
+    MessageFailedError,
+    OutOfTimeError,
+    QueueSendError,
+    ThreadFailedError,
+  ].map((c) => [c.name, c]),
+);
+
+/** The data of an error, for `errorFromData` on another thread. */
+export function errorData(error: unknown): ErrorData {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return {
+    name: e.name,
+    message: e.message,
+    ...(error instanceof TrailwatchError && error.source !== undefined ? { source: error.source } : {}),
+    ...(e.stack !== undefined ? { stack: e.stack } : {}),
+  };
+}
+
+/**
+ * The error `errorData` described, as its class (a TrailwatchError when it was another error, as
+ * `asTrailwatchError` makes it; the original's name and stack are kept in the cause).
+ */
+export function errorFromData(data: ErrorData): TrailwatchError {
+  const Ctor = Object.hasOwn(ERROR_CLASSES, data.name) ? ERROR_CLASSES[data.name] : undefined;
+  const cause = Object.assign(new Error(data.message), { name: data.name, stack: data.stack });
+  if (Ctor) return new Ctor(data.message, data.source, { cause });
+  return new TrailwatchError(data.message, data.source, { cause });
+}

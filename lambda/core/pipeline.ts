@@ -1,5 +1,5 @@
 import { BatchWriter, FailedCallBudget, type ItemWriter } from './batch-writer';
-import { type Classified, classifyRecord } from './classify';
+import { againstSeen, type Classified } from './classify';
 import type { EventItemWriter } from './conflicts';
 import { Detector } from './detector';
 import { asTrailwatchError, OutOfTimeError } from './errors';
@@ -7,8 +7,8 @@ import { countRejection, emptyStats, type FileStats } from './file-stats';
 import type { FindingStore } from './findings';
 import { expiresAtFor } from './items';
 import { type MetricsSink, NO_METRICS } from './metrics';
-import { type RecordText, readLogRecordBatches, type ScanSummary, type TopFields } from './record-stream';
-import { preselect, preselectNeedsEventName } from './select';
+import { IN_PROCESS, type RecordClassifier } from './record-classifier';
+import type { ScanSummary } from './record-stream';
 import type { Settings } from './settings';
 import { checkCanContinue, type TimeBudget } from './time-budget';
 
@@ -81,6 +81,8 @@ export interface ProcessContext extends FlowLimits {
   readonly preselect?: boolean;
   /** The invocation's time: the file is abandoned (status failed, OutOfTimeError) when it runs low. */
   readonly budget?: TimeBudget;
+  /** Reads and classifies the records (on this thread, or on others). @default IN_PROCESS */
+  readonly classifier?: RecordClassifier;
 }
 
 /** eventIDs remembered per file for duplicates. */
@@ -190,28 +192,21 @@ function startRun(ctx: ProcessContext, store: IndexStore): FileRun {
 async function readRecords(input: AsyncIterable<Uint8Array>, run: FileRun, scan: ScanSummary): Promise<void> {
   const { ctx, writer, detector } = run;
   const failed = (): boolean => writer.failure !== undefined || detector.failure !== undefined;
-  // the reader turns down what preselect skips; what it emits is parsed and selected for sure
-  const keep =
-    (ctx.preselect ?? true)
-      ? (fields: TopFields, text: RecordText): boolean => preselect(fields, ctx.settings, text) !== 'skip'
-      : undefined;
-  const classifying = {
+  const request = {
     settings: ctx.settings,
     source: ctx.source,
     expiresAt: run.expiresAt,
-    seen: run.seen,
-  };
-  const options = {
-    ...(keep ? { keep, eventNameFor: preselectNeedsEventName } : {}),
+    preselect: ctx.preselect ?? true,
     ...(ctx.readAheadBytes !== undefined ? { readAheadBytes: ctx.readAheadBytes } : {}),
   };
-  for await (const batch of readLogRecordBatches(input, options, scan)) {
+  for await (const { indexes, results } of (ctx.classifier ?? IN_PROCESS).classify(input, request, scan)) {
     if (failed()) break;
     checkCanContinue(ctx.budget, ctx.source);
-    for (const raw of batch) {
+    for (let i = 0; i < results.length; i++) {
       // a write failed: the file fails, and is written again by its redelivery
       if (failed()) break;
-      const wait = act(run, classifyRecord(raw, classifying), raw.index);
+      const index = indexes[i] as number;
+      const wait = act(run, againstSeen(results[i] as (typeof results)[number], run.seen), index);
       if (wait) await wait;
     }
   }

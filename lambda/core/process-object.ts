@@ -4,6 +4,7 @@ import type { FileStats } from './file-stats';
 import type { TableItem } from './items';
 import type { MetricsSink } from './metrics';
 import { type FlowLimits, type IndexStore, processLogFile } from './pipeline';
+import type { RecordClassifier } from './record-classifier';
 import type { Settings } from './settings';
 import { checkCanStart, type TimeBudget } from './time-budget';
 
@@ -41,6 +42,8 @@ export interface ProcessObjectDeps {
   readonly seen?: Map<string, string>;
   /** What of a file may be in flight between its reader and the store. @default the pipeline's */
   readonly flow?: FlowLimits;
+  /** Reads and classifies the records. @default on this thread */
+  readonly classifier?: RecordClassifier;
 }
 
 /**
@@ -67,6 +70,7 @@ export async function processObject(file: LogFile, deps: ProcessObjectDeps): Pro
         ...(deps.budget ? { budget: deps.budget } : {}),
         ...(deps.now ? { now: deps.now } : {}),
         ...(deps.seen ? { seen: deps.seen } : {}),
+        ...(deps.classifier ? { classifier: deps.classifier } : {}),
         ...deps.flow,
       },
       deps.store,

@@ -60,9 +60,19 @@ class HeldStore implements IndexStore {
   }
 }
 
-/** Lets the event loop turn until nothing more happens (gunzip runs on the thread pool meanwhile). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((ok) => setTimeout(ok, 5));
+/**
+ * Lets the event loop turn until nothing more happens: the store has held the same items for 300 ms
+ * (gunzip runs on the thread pool meanwhile, and an ingest reads on its reader threads, which take a
+ * moment to start).
+ */
+async function settle(store: HeldStore): Promise<void> {
+  let last = -1;
+  let still = 0;
+  for (const until = Date.now() + 30_000; Date.now() < until && still < 15; ) {
+    await new Promise((ok) => setTimeout(ok, 20));
+    still = store.held > 0 && store.held === last ? still + 1 : 0;
+    last = store.held;
+  }
 }
 
 /** `records` EC2 calls, every one indexed (an event item, index items). */
@@ -89,7 +99,7 @@ describe('the reader and a store that falls behind', () => {
     }
     const store = new HeldStore();
     const done = processLogFile(input(), { source: 'file:///big.json', settings: DEFAULT_SETTINGS }, store);
-    await settle();
+    await settle(store);
     // the event items of the writes in flight (16), no index item yet: nothing is read ahead
     expect(store.held).toBeLessThanOrEqual(16);
     expect(pulled).toBeLessThanOrEqual(2 * 64 * 1024);
@@ -130,7 +140,7 @@ describe('ingest: work in flight between the reader and the store', () => {
       store,
       onFile: (_f, stats) => each.push(stats),
     });
-    await settle();
+    await settle(store);
     const seen = { items: store.held, files: store.sources.size };
     store.release();
     const totals = await run;

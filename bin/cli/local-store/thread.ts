@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreUnavailableError } from '../../../lambda/core/errors';
+import { workerFile } from '../worker-file';
 import type { FailedOp, Outcome } from './batch';
 import type { Executor } from './queue';
 import type { Closed, Opened, Request, Waiting, WorkerData } from './worker';
@@ -13,20 +12,13 @@ import type { Closed, Opened, Request, Waiting, WorkerData } from './worker';
  * StoreUnavailableError; nothing waits forever.
  */
 
-/** The worker's file: the built one beside this file, or the source run through tsx (tests, `npm run bench`). */
-function workerFile(): { file: string; execArgv: string[] } {
-  const built = join(__dirname, 'worker.js');
-  if (existsSync(built)) return { file: built, execArgv: [] };
-  return { file: join(__dirname, 'worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
-}
-
 /** Starts the thread and waits until it has opened the file. @throws StoreUnavailableError */
 export async function startThread(
   data: WorkerData,
   toError: (failure: FailedOp) => Error,
   onWait: () => void = () => undefined,
 ): Promise<{ executor: Executor; created: boolean }> {
-  const { file, execArgv } = workerFile();
+  const { file, execArgv } = workerFile(__dirname, 'worker');
   const worker = new Worker(file, { workerData: data, execArgv });
   const waiting = new Map<number, { resolve: (o: Outcome[]) => void; reject: (e: unknown) => void }>();
   let ended: Error | undefined;
