@@ -65,13 +65,18 @@ export function watchChild(child: ChildProcessWithoutNullStreams): WatchedChild 
   return { child, out: () => out, err: () => err, exit };
 }
 
+/** How a test runs the built binary: its environment, directory and Node.js options. */
+export interface CliRunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Options of `node` itself, before the script. @default none */
+  readonly nodeOptions?: readonly string[];
+}
+
 /** Starts the built binary in a child process, as `npx trailwatch` does, and watches it. */
-export function startCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): WatchedChild {
+export function startCli(args: string[], options: CliRunOptions = {}): WatchedChild {
   return watchChild(
-    spawn(process.execPath, [BUILT_CLI, ...args], {
+    spawn(process.execPath, [...(options.nodeOptions ?? []), BUILT_CLI, ...args], {
       env: options.env ?? process.env,
       cwd: options.cwd ?? process.cwd(),
     }),
@@ -79,10 +84,7 @@ export function startCli(
 }
 
 /** Runs the built binary in a child process to its end. */
-export async function spawnCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<CliResult> {
+export async function spawnCli(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
   const run = startCli(args, options);
   const code = await run.exit;
   return result(code, run.out().replace(/\n$/, ''), run.err().replace(/\n$/, ''));

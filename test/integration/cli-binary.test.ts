@@ -20,4 +20,21 @@ import { CLOUDTRAIL, STRATUS_KEY } from '../helpers/cli-fixtures';
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('ingests on its reader thread when Node.js runs with options a thread may not be given (--max-old-space-size)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailwatch-bin-'));
+    try {
+      const env = { ...process.env, TRAILWATCH_DB: join(dir, 'db') };
+      const ingest = await spawnCli(['ingest', join(CLOUDTRAIL, 'stratus'), '--json'], {
+        env,
+        nodeOptions: ['--max-old-space-size=512'],
+      });
+      expect(ingest).toMatchObject({ code: 0, err: '' });
+      expect(ingest.json()).toEqual([
+        expect.objectContaining({ filesFailed: 0, indexed: 67, sshKeyPushes: 6 }),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

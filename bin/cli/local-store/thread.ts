@@ -18,8 +18,8 @@ export async function startThread(
   toError: (failure: FailedOp) => Error,
   onWait: () => void = () => undefined,
 ): Promise<{ executor: Executor; created: boolean }> {
-  const { file, execArgv } = workerFile(__dirname, 'worker');
-  const worker = new Worker(file, { workerData: data, execArgv });
+  const { file, options } = workerFile(__dirname, 'worker');
+  const worker = new Worker(file, { ...options, workerData: data });
   const waiting = new Map<number, { resolve: (o: Outcome[]) => void; reject: (e: unknown) => void }>();
   let ended: Error | undefined;
   const end = (error: Error): void => {

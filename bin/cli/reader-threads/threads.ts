@@ -29,6 +29,13 @@ export function readerThreadsFor(concurrency: number, env: NodeJS.ProcessEnv = p
   return Math.max(1, Math.min(concurrency, availableParallelism() - 1));
 }
 
+/**
+ * The young generation of a reader thread's heap: 16 MB rather than V8's default 32 MB. What a
+ * reader makes lives until its batch is sent, so a smaller one costs little: on the 1 GB ingest,
+ * 20 to 30 MB less at the peak for 0.1 to 0.4 s (alternated twice; 8 MB: 0.5 to 1 s more).
+ */
+const YOUNG_GENERATION_MB = 16;
+
 /** A pool of reader threads: each file goes to the thread reading the fewest. */
 export class ReaderThreads implements RecordClassifier {
   private threads: ReaderThread[] = [];
@@ -130,8 +137,11 @@ class ReaderThread {
   failure: ThreadFailedError | undefined;
 
   constructor() {
-    const { file, execArgv } = workerFile(__dirname, 'worker');
-    this.worker = new Worker(file, { execArgv });
+    const { file, options } = workerFile(__dirname, 'worker');
+    this.worker = new Worker(file, {
+      ...options,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     this.worker.unref();
     this.worker.on('message', (message: FromThread) => this.files.get(message.id)?.receive(message));
     this.worker.on('error', (error) => this.fail(`a reader thread failed: ${error.message}`, error));
