@@ -17,10 +17,10 @@ import { conflictsAndBudget, fileMessages, findingsLine, inputFailed } from '../
 
 /**
  * Files ingested at once unless `--concurrency` says otherwise. Into the local store, one: the
- * store's calls answer at once, so the main thread is never idle and a second file only adds
- * memory (1 GB: 15.0 to 15.5 s and 244 to 271 MB with one, 16.0 to 17.0 s and 292 to 304 MB with
- * two; docs/performance.md, P7). Into a table, two: one file is read while the other waits for
- * DynamoDB's answers to its last writes and its rules.
+ * store's calls answer at once, so a second file's pipeline only competes for the main thread and
+ * its heap (1 GB with the reader thread: 10.4 and 10.5 s and 300 MB with one, 10.9 and 12.6 s and
+ * 346 to 380 MB with two; docs/performance.md, P7). Into a table, two: one file is read while the
+ * other waits for DynamoDB's answers to its last writes and its rules.
  */
 export const DEFAULT_INGEST_CONCURRENCY = { local: 1, table: 2 } as const;
 
