@@ -62,22 +62,9 @@ export interface ContentContext {
   readonly expiresAt: number | undefined;
 }
 
-export interface ClassifyContext extends ContentContext {
-  /** eventIDs written in this run, with the content hash of their record. */
-  readonly seen: ReadonlyMap<string, string>;
-}
-
 const RECORD_FIELDS = ['eventVersion', 'eventID', 'eventTime', 'eventSource', 'eventName', 'userIdentity'];
 const SKIP: Content = { kind: 'skip' };
 const DUPLICATE: Classified = { kind: 'duplicate' };
-
-/**
- * Classifies one record the reader emitted.
- * @throws NotCloudTrailFileError when a standalone JSON object is not a CloudTrail record
- */
-export function classifyRecord(raw: RawRecord | InvalidRecord, ctx: ClassifyContext): Classified {
-  return againstSeen(classifyContent(raw, ctx), ctx.seen);
-}
 
 /**
  * What the run's eventIDs make of a record's content: a duplicate of a record written already (same
