@@ -24,6 +24,7 @@ import type { RecordClassifier } from '../../lambda/core/record-classifier';
 import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
 import type { Interrupt } from './interrupt';
+import { FileTurns, readAhead, type Turn } from './reader-threads/read-ahead';
 import { ReaderThreads, readerThreadsFor } from './reader-threads/threads';
 
 /** A local file to ingest: `display` is how the user named it, `path` is absolute. */
@@ -250,15 +251,30 @@ export async function ingestFiles(
   const stopped = (): boolean => options.interrupt?.interrupted === true;
   const threads = options.readerThreads ?? readerThreadsFor(options.concurrency);
   const classifier = threads > 0 ? new ReaderThreads(threads) : undefined;
+  // with reader threads, one file more is started than acted on: it is read ahead (./reader-threads/read-ahead.ts)
+  const turns = new FileTurns(options.concurrency);
+  const started = classifier ? options.concurrency + 1 : options.concurrency;
   try {
-    await mapLimit(files, options.concurrency, async (file) => {
-      if (!stopped() && (await done?.has(file))) {
-        totals.alreadyDone++;
-        options.onAlreadyDone?.(file);
-      } else if (stopped()) {
-        // not started after the interrupt (which may have come while the markers were read)
-        totals.left++;
-      } else await ingestCounted(file, { ...options, classifier }, seen, totals);
+    await mapLimit(files, started, async (file, index) => {
+      const turn = turns.turn(index);
+      try {
+        if (!stopped() && (await done?.has(file))) {
+          await turn.take();
+          totals.alreadyDone++;
+          options.onAlreadyDone?.(file);
+        } else if (stopped()) {
+          // not started after the interrupt (which may have come while the markers were read)
+          await turn.take();
+          totals.left++;
+        } else {
+          const read = classifier ? readAhead(classifier, turn) : undefined;
+          await ingestCounted(file, { ...options, classifier: read, turn }, seen, totals);
+        }
+      } finally {
+        // a file's turn is taken in file order, whatever became of it
+        await turn.take();
+        turn.release();
+      }
     });
   } finally {
     await classifier?.close();
@@ -266,9 +282,10 @@ export async function ingestFiles(
   return inRuleOrder(totals);
 }
 
-/** The options of a run, with the run's reader threads. */
+/** The options of a file's run: the run's reader threads, the file's turn to be acted on. */
 interface RunOptions extends IngestOptions {
   readonly classifier: RecordClassifier | undefined;
+  readonly turn: Turn;
 }
 
 /** Ingests one file and counts it: done or failed, or abandoned by the interrupt. */
@@ -279,6 +296,8 @@ async function ingestCounted(
   totals: IngestTotals,
 ): Promise<void> {
   const stats = await ingestOne(file, options, seen);
+  // a file that failed before its records were read reports in its turn too
+  await options.turn.take();
   if (options.interrupt?.abandoned(stats)) {
     // what it wrote is counted; the file is neither done nor failed: it is read again next time
     totals.interrupted++;

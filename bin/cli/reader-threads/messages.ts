@@ -13,7 +13,7 @@ import type { ScanSummary } from '../../../lambda/core/record-stream';
 /** Chunks of a file's bytes sent ahead of the reader thread. */
 export const INPUT_CREDITS = 4;
 /** Batches of classified records a thread sends ahead of the main thread. */
-export const OUTPUT_CREDITS = 4;
+export const OUTPUT_CREDITS = 16;
 
 export type ToThread =
   /** A file starts. */

@@ -1,0 +1,155 @@
+/**
+ * Reading the next file ahead (bin/cli/reader-threads/read-ahead.ts): turns come in file order, at
+ * most `concurrency` held at once, whatever order files ask in; a file read ahead starts reading at
+ * once but hands nothing on before its turn, whether it has records, none, or fails.
+ */
+import { FileTurns, readAhead } from '../../bin/cli/reader-threads/read-ahead';
+import type { ClassifiedBatch, ClassifyRequest, RecordClassifier } from '../../lambda/core/record-classifier';
+import type { ScanSummary } from '../../lambda/core/record-stream';
+import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
+
+const request: ClassifyRequest = { settings: DEFAULT_SETTINGS, source: 'f', expiresAt: 1, preselect: true };
+
+function emptyScan(): ScanSummary {
+  return { digest: false, bytes: 0, gzip: false, passed: 0 };
+}
+
+async function* noInput(): AsyncGenerator<Uint8Array> {}
+
+/** Lets every pending callback run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A classifier that records when it is started and yields `batches` then throws `error`, if any. */
+function scripted(batches: number, error?: Error): { classifier: RecordClassifier; started: () => boolean } {
+  let started = false;
+  return {
+    started: () => started,
+    classifier: {
+      async *classify(): AsyncGenerator<ClassifiedBatch> {
+        started = true;
+        for (let i = 0; i < batches; i++) yield { indexes: [i], results: [{ kind: 'skip' }] };
+        if (error) throw error;
+      },
+    },
+  };
+}
+
+describe('file turns', () => {
+  it('gives turns in file order, one at a time with concurrency 1, whatever order they are asked in', async () => {
+    const turns = new FileTurns(1);
+    const order: number[] = [];
+    const [t0, t1, t2] = [turns.turn(0), turns.turn(1), turns.turn(2)];
+    const taken = [t2, t1, t0].map((t, i) => t.take().then(() => order.push(2 - i)));
+    await settle();
+    expect(order).toEqual([0]);
+    t1.release(); // not taken yet: nothing happens
+    t0.release();
+    await settle();
+    expect(order).toEqual([0, 1]);
+    t1.release();
+    await Promise.all(taken);
+    expect(order).toEqual([0, 1, 2]);
+  });
+
+  it('holds at most concurrency turns at once', async () => {
+    const turns = new FileTurns(2);
+    const held: number[] = [];
+    const all = [0, 1, 2, 3].map((i) => turns.turn(i));
+    for (const [i, t] of all.entries()) void t.take().then(() => held.push(i));
+    await settle();
+    expect(held).toEqual([0, 1]);
+    all[1]?.release();
+    await settle();
+    expect(held).toEqual([0, 1, 2]);
+  });
+
+  it('takes a turn once however often it is asked for', async () => {
+    const turns = new FileTurns(1);
+    const t0 = turns.turn(0);
+    await t0.take();
+    await t0.take();
+    t0.release();
+    t0.release();
+    const t1 = turns.turn(1);
+    const t2 = turns.turn(2);
+    let second = false;
+    void t2.take().then(() => {
+      second = true;
+    });
+    await t1.take();
+    await settle();
+    // one release of t0 only: t2 waits for t1
+    expect(second).toBe(false);
+  });
+});
+
+describe('reading ahead', () => {
+  it('starts reading at once and hands nothing on before the turn', async () => {
+    const turns = new FileTurns(1);
+    const first = turns.turn(0);
+    await first.take();
+    const inner = scripted(3);
+    const got: ClassifiedBatch[] = [];
+    const reading = (async () => {
+      for await (const batch of readAhead(inner.classifier, turns.turn(1)).classify(
+        noInput(),
+        request,
+        emptyScan(),
+      ))
+        got.push(batch);
+    })();
+    await settle();
+    expect(inner.started()).toBe(true);
+    expect(got).toEqual([]);
+    first.release();
+    await reading;
+    expect(got.map((b) => b.indexes[0])).toEqual([0, 1, 2]);
+  });
+
+  it('throws the file failure only in its turn, after the batches before it', async () => {
+    const turns = new FileTurns(1);
+    const first = turns.turn(0);
+    await first.take();
+    const inner = scripted(1, new Error('not gzip'));
+    const got: number[] = [];
+    let failed: unknown;
+    const reading = (async () => {
+      for await (const batch of readAhead(inner.classifier, turns.turn(1)).classify(
+        noInput(),
+        request,
+        emptyScan(),
+      ))
+        got.push(batch.indexes[0] as number);
+    })().catch((error: unknown) => {
+      failed = error;
+    });
+    await settle();
+    expect(failed).toBeUndefined();
+    first.release();
+    await reading;
+    expect(got).toEqual([0]);
+    expect((failed as Error).message).toBe('not gzip');
+  });
+
+  it('waits for its turn when a file has no records', async () => {
+    const turns = new FileTurns(1);
+    const first = turns.turn(0);
+    await first.take();
+    let ended = false;
+    const reading = (async () => {
+      for await (const _ of readAhead(scripted(0).classifier, turns.turn(1)).classify(
+        noInput(),
+        request,
+        emptyScan(),
+      ));
+      ended = true;
+    })();
+    await settle();
+    expect(ended).toBe(false);
+    first.release();
+    await reading;
+    expect(ended).toBe(true);
+  });
+});
