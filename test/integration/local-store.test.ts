@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openLocalStore, STORE_FILE } from '../../bin/cli/local-store/open';
+import { openDatabase, PAGE_SIZE } from '../../bin/cli/local-store/sqlite';
 import { EVENT_SK, keys, type TableItem } from '../../lambda/core/items';
 import { writeDeliveryFile } from '../bench/generate';
 import { builtCliPresent, type CliResult, spawnCli } from '../helpers/cli';
@@ -157,6 +158,61 @@ async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
       expect(await opened.store.getEvent(eventID)).toEqual(old[2]);
     } finally {
       await opened.close();
+    }
+  });
+});
+
+describe("the store file's pages", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'trailwatch-pages-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const pragma = (db: DatabaseSync, name: string): number =>
+    Number((db.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[name]);
+
+  it('a new file has pages of PAGE_SIZE, and its writer checkpoints every 64 MB of WAL', () => {
+    const { db } = openDatabase(join(dir, 'new.sqlite'), dir);
+    try {
+      expect(pragma(db, 'page_size')).toBe(PAGE_SIZE);
+      expect(pragma(db, 'wal_autocheckpoint') * PAGE_SIZE).toBe(64 * 1024 * 1024);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a file made with 4 KB pages keeps them, is written and read, and checkpoints every 64 MB of WAL too', async () => {
+    const old = join(dir, 'old');
+    mkdirSync(old);
+    const made = new DatabaseSync(join(old, STORE_FILE));
+    made.exec('PRAGMA page_size = 4096');
+    made.exec('PRAGMA journal_mode = WAL');
+    made.close();
+    const { db } = openDatabase(join(old, STORE_FILE), old);
+    try {
+      expect(pragma(db, 'page_size')).toBe(4096);
+      expect(pragma(db, 'wal_autocheckpoint')).toBe(16_384);
+    } finally {
+      db.close();
+    }
+    const item = {
+      pk: `INSTANCE#${INSTANCE}`,
+      sk: '2024-08-01T13:24:47.000Z#p-1',
+      kind: 'instance',
+    } as TableItem;
+    const opened = await openLocalStore(old);
+    try {
+      await opened.store.write([item]);
+      expect((await opened.store.query(item.pk, { nowMs: 0 })).items).toEqual([item]);
+    } finally {
+      await opened.close();
+    }
+    const file = new DatabaseSync(join(old, STORE_FILE), { readOnly: true });
+    try {
+      expect(pragma(file, 'page_size')).toBe(4096);
+    } finally {
+      file.close();
     }
   });
 });
