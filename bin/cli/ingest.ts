@@ -1,7 +1,5 @@
-import { createReadStream, type Dirent, promises as fs, type ReadStream, type Stats } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { InputReadError, type TrailwatchError } from '../../lambda/core/errors';
 import {
   doneLocalFiles,
   isLocalDone,
@@ -23,164 +21,12 @@ import { type LogFile, processObject } from '../../lambda/core/process-object';
 import type { RecordClassifier } from '../../lambda/core/record-classifier';
 import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
+import { type LocalFile, readError } from './discover';
 import type { Interrupt } from './interrupt';
-import { FileTurns, readAhead, type Turn } from './reader-threads/read-ahead';
+import { FileTurns, NotActedOnError, readAhead, type Turn } from './reader-threads/read-ahead';
 import { ReaderThreads, readerThreadsFor } from './reader-threads/threads';
 
-/** A local file to ingest: `display` is how the user named it, `path` is absolute. */
-export interface LocalFile {
-  readonly display: string;
-  readonly path: string;
-  readonly size: number;
-  /** Modification time (ms): with the path and the size, what its marker knows it by. */
-  readonly mtimeMs: number;
-}
-
-export interface Discovery {
-  readonly files: LocalFile[];
-  /** Paths that could not be read at all (missing, permission denied). */
-  readonly errors: TrailwatchError[];
-  /** Files in directories that are not log files (other extensions, digest and insight folders). */
-  readonly ignored: number;
-  /** Each directory named, with what was found below it (for the warnings of `discoveryWarnings`). */
-  readonly directories: readonly DirectoryFound[];
-}
-
-/** A directory named on the command line: its log files, and the other files passed over. */
-export interface DirectoryFound {
-  /** As the user named it. */
-  readonly display: string;
-  logFiles: number;
-  /** Files not named `.json` or `.json.gz` (digest and Insights folders not counted). */
-  otherFiles: number;
-  /** The first of them (a name the user can give to ingest it). */
-  example?: string;
-}
-
-const LOG_FILE = /\.json(\.gz)?$/i;
-/** Names of files that may well be logs under another name (named in the warning first). */
-const LOG_LIKE = /json|\.gz$|\.log$|\.txt$/i;
-const SKIPPED_DIRS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight']);
-
-/**
- * Expands the PATH arguments: files are taken as given (whatever their name: the content decides),
- * directories are walked recursively for `.json` and `.json.gz` files, in sorted order. Symbolic
- * links below them are followed (a tree of links to the logs is read as the logs): a directory is
- * walked once however many links lead to it (a link to one of its own parents is no loop), a file read
- * once; a broken link named as a log file is an error naming it.
- */
-export async function discoverFiles(paths: readonly string[], cwd = process.cwd()): Promise<Discovery> {
-  const files: LocalFile[] = [];
-  const errors: TrailwatchError[] = [];
-  const directories: DirectoryFound[] = [];
-  let ignored = 0;
-  // directories walked and files taken, by device and inode
-  const seen = new Set<string>();
-  const firstTime = (stat: { dev: number; ino: number }): boolean => {
-    const id = `${stat.dev}:${stat.ino}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  };
-
-  const passOver = (name: string, shown: string, found: DirectoryFound): void => {
-    ignored++;
-    found.otherFiles++;
-    // the example: rather a file that looks like a log (x.ndjson) than a README
-    if (found.example === undefined || (LOG_LIKE.test(name) && !LOG_LIKE.test(basename(found.example))))
-      found.example = shown;
-  };
-
-  const walk = async (dir: string, display: string, found: DirectoryFound): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      errors.push(readError(display, error));
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = join(dir, entry.name);
-      const shown = join(display, entry.name);
-      const isLink = entry.isSymbolicLink();
-      if (!isLink && !entry.isDirectory() && !(entry.isFile() && LOG_FILE.test(entry.name))) {
-        passOver(entry.name, shown, found);
-        continue;
-      }
-      let stat: Stats;
-      try {
-        // a link's target; a directory's own identity, so that a link to it does not walk it again
-        stat = await fs.stat(full);
-      } catch (error) {
-        if (!isLink || LOG_FILE.test(entry.name)) errors.push(readError(shown, error));
-        else passOver(entry.name, shown, found);
-        continue;
-      }
-      if (stat.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name)) ignored++;
-        else if (firstTime(stat)) await walk(full, shown, found);
-      } else if (stat.isFile() && LOG_FILE.test(entry.name)) {
-        if (firstTime(stat)) {
-          files.push(localFile(shown, full, stat));
-          found.logFiles++;
-        }
-      } else passOver(entry.name, shown, found);
-    }
-  };
-
-  for (const p of paths) {
-    const abs = resolve(cwd, p);
-    let stat: Stats;
-    try {
-      stat = await fs.stat(abs);
-    } catch (error) {
-      errors.push(readError(p, error));
-      continue;
-    }
-    // a directory or file named twice (or reached already through a link) is read once
-    if (!firstTime(stat)) continue;
-    if (stat.isDirectory()) {
-      const found: DirectoryFound = { display: p, logFiles: 0, otherFiles: 0 };
-      directories.push(found);
-      await walk(abs, p, found);
-    } else files.push(localFile(p, abs, stat));
-  }
-  return { files, errors, ignored, directories };
-}
-
-function localFile(display: string, path: string, stat: { size: number; mtimeMs: number }): LocalFile {
-  return { display, path, size: stat.size, mtimeMs: stat.mtimeMs };
-}
-
-/**
- * Warnings on what the directories named held: none of the log files looked for (an empty
- * directory, a wrong one), or other files passed over (`.ndjson`, `.jsonl`, `.log`: named one by
- * one, they are read, whatever their name).
- */
-export function discoveryWarnings(discovery: Discovery): string[] {
-  const lines: string[] = [];
-  for (const d of discovery.directories) {
-    if (d.logFiles === 0)
-      lines.push(`trailwatch: warning: ${d.display}: no log files (.json, .json.gz) in this directory`);
-    if (d.otherFiles > 0)
-      lines.push(
-        `trailwatch: warning: ${d.display}: ignored: ${d.otherFiles} file(s) not named .json or .json.gz, e.g. ${d.example}; name a file to ingest it`,
-      );
-  }
-  return lines;
-}
-
-function readError(display: string, error: unknown): InputReadError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'ENOENT'
-      ? 'no such file or directory'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : ((error as Error).message ?? String(error));
-  return new InputReadError(reason, display, { cause: error });
-}
+export { type Discovery, discoverFiles, discoveryWarnings, displayPath, type LocalFile } from './discover';
 
 /** The source URL recorded in items for a local file. */
 export function fileSource(path: string): string {
@@ -267,7 +113,7 @@ export async function ingestFiles(
           await turn.take();
           totals.left++;
         } else {
-          const read = classifier ? readAhead(classifier, turn) : undefined;
+          const read = classifier ? readAhead(classifier, turn, () => !stopped()) : undefined;
           await ingestCounted(file, { ...options, classifier: read, turn }, seen, totals);
         }
       } finally {
@@ -298,6 +144,11 @@ async function ingestCounted(
   const stats = await ingestOne(file, options, seen);
   // a file that failed before its records were read reports in its turn too
   await options.turn.take();
+  if (stats.error instanceof NotActedOnError) {
+    // read ahead, but its turn came after the interrupt: not started
+    totals.left++;
+    return;
+  }
   if (options.interrupt?.abandoned(stats)) {
     // what it wrote is counted; the file is neither done nor failed: it is read again next time
     totals.interrupted++;
@@ -396,10 +247,4 @@ class LocalDoneFiles {
     }
     return done;
   }
-}
-
-/** Shortest readable name of a path for messages. */
-export function displayPath(path: string, cwd = process.cwd()): string {
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { discoverFiles, ingestFiles } from '../../bin/cli/ingest';
 import type { FileStats } from '../../lambda/core/file-stats';
 import type { TableItem } from '../../lambda/core/items';
@@ -25,7 +25,11 @@ class HeldStore implements IndexStore {
   private released = false;
   private readonly waiting: (() => void)[] = [];
 
+  /** `later`: once released, answer on a later turn of the event loop (as a store across a wire). */
+  constructor(private readonly later = false) {}
+
   private answer<T>(items: readonly TableItem[], value: T): Promise<T> {
+    if (this.released && this.later) return new Promise<T>((ok) => setImmediate(() => ok(value)));
     if (this.released) return Promise.resolve(value);
     this.held += items.length;
     for (const item of items) if (typeof item.source === 'string') this.sources.add(item.source);
@@ -161,6 +165,35 @@ describe('ingest: work in flight between the reader and the store', () => {
     expect(few.items).toBeGreaterThan(0);
     expect(many.items).toBe(few.items);
     expect(many.files).toBe(2);
+  });
+
+  it('acts on a file read ahead only in its turn, and reports files in their order, failed ones included', async () => {
+    const at = join(dir, 'order');
+    mkdirSync(at);
+    writeFileSync(join(at, 'a.json.gz'), logFile(calls(2000)));
+    writeFileSync(join(at, 'b.json.gz'), logFile(calls(2000, 5000)));
+    writeFileSync(join(at, 'c.json.gz'), logFile(calls(10, 6000)));
+    writeFileSync(join(at, 'd.json.gz'), 'not a log file');
+    // answers come on later turns of the event loop: c.json.gz fails while b.json.gz is being written
+    const store = new HeldStore(true);
+    const { files } = await discoverFiles([at]);
+    // gone before it is opened: it fails before any of its records is read
+    rmSync(join(at, 'c.json.gz'));
+    const order: string[] = [];
+    const run = ingestFiles(files, {
+      settings: DEFAULT_SETTINGS,
+      concurrency: 1,
+      store,
+      onFile: (file, stats) => order.push(`${basename(file.path)} ${stats.status}`),
+    });
+    await settle(store);
+    // b.json.gz was read ahead while a.json.gz's writes were held, and nothing of it written yet
+    expect(store.sources.size).toBe(1);
+    expect(order).toEqual([]);
+    store.release();
+    const totals = await run;
+    expect(order).toEqual(['a.json.gz indexed', 'b.json.gz indexed', 'c.json.gz failed', 'd.json.gz failed']);
+    expect(totals).toMatchObject({ files: 4, filesFailed: 2, indexed: 4000 });
   });
 
   it('grows with the files processed at once, and only with them', async () => {

@@ -3,7 +3,8 @@
  * most `concurrency` held at once, whatever order files ask in; a file read ahead starts reading at
  * once but hands nothing on before its turn, whether it has records, none, or fails.
  */
-import { FileTurns, readAhead } from '../../bin/cli/reader-threads/read-ahead';
+import { FileTurns, NotActedOnError, readAhead } from '../../bin/cli/reader-threads/read-ahead';
+import { OutOfTimeError } from '../../lambda/core/errors';
 import type { ClassifiedBatch, ClassifyRequest, RecordClassifier } from '../../lambda/core/record-classifier';
 import type { ScanSummary } from '../../lambda/core/record-stream';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
@@ -131,6 +132,33 @@ describe('reading ahead', () => {
     await reading;
     expect(got).toEqual([0]);
     expect((failed as Error).message).toBe('not gzip');
+  });
+
+  it('hands nothing on, and stops reading, when the run no longer acts once its turn comes', async () => {
+    const turns = new FileTurns(1);
+    let closed = false;
+    const inner: RecordClassifier = {
+      async *classify(): AsyncGenerator<ClassifiedBatch> {
+        try {
+          for (let i = 0; ; i++) yield { indexes: [i], results: [{ kind: 'skip' }] };
+        } finally {
+          closed = true;
+        }
+      },
+    };
+    const got: ClassifiedBatch[] = [];
+    const reading = (async () => {
+      for await (const batch of readAhead(inner, turns.turn(0), () => false).classify(
+        noInput(),
+        request,
+        emptyScan(),
+      ))
+        got.push(batch);
+    })();
+    await expect(reading).rejects.toBeInstanceOf(NotActedOnError);
+    await expect(reading).rejects.toBeInstanceOf(OutOfTimeError);
+    expect(got).toEqual([]);
+    expect(closed).toBe(true);
   });
 
   it('waits for its turn when a file has no records', async () => {

@@ -1,3 +1,4 @@
+import { OutOfTimeError } from '../../../lambda/core/errors';
 import type {
   ClassifiedBatch,
   ClassifyRequest,
@@ -74,10 +75,22 @@ export interface Turn {
 }
 
 /**
- * `inner`, started at once: a file's reading begins when its records are first asked for, and its
- * batches are handed on once `turn` is taken (whether the file yields records, none, or fails).
+ * A file read ahead whose turn came once the run had stopped (Ctrl-C): nothing of it was acted on,
+ * so it counts as not started rather than abandoned part-way (an out-of-time error all the same:
+ * the pipeline writes nothing more of it and it is not marked done).
  */
-export function readAhead(inner: RecordClassifier, turn: Turn): RecordClassifier {
+export class NotActedOnError extends OutOfTimeError {}
+
+/**
+ * `inner`, started at once: a file's reading begins when its records are first asked for, and its
+ * batches are handed on once `turn` is taken (whether the file yields records, none, or fails),
+ * unless the run no longer `acts` then (NotActedOnError).
+ */
+export function readAhead(
+  inner: RecordClassifier,
+  turn: Turn,
+  acts: () => boolean = () => true,
+): RecordClassifier {
   return {
     async *classify(
       input: AsyncIterable<Uint8Array>,
@@ -90,6 +103,7 @@ export function readAhead(inner: RecordClassifier, turn: Turn): RecordClassifier
       first.catch(() => undefined);
       await turn.take();
       try {
+        if (!acts()) throw new NotActedOnError('not started: the run was interrupted', request.source);
         for (let result = await first; !result.done; result = await batches.next()) yield result.value;
       } finally {
         await batches.return?.();
