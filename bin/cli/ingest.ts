@@ -23,7 +23,7 @@ import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
 import { type LocalFile, readError } from './discover';
 import type { Interrupt } from './interrupt';
-import { FileTurns, NotActedOnError, readAhead, type Turn } from './reader-threads/read-ahead';
+import { ANY_TIME, FileTurns, NotActedOnError, readAhead, type Turn } from './reader-threads/read-ahead';
 import { ReaderThreads, readerThreadsFor } from './reader-threads/threads';
 
 export { type Discovery, discoverFiles, discoveryWarnings, displayPath, type LocalFile } from './discover';
@@ -97,12 +97,13 @@ export async function ingestFiles(
   const stopped = (): boolean => options.interrupt?.interrupted === true;
   const threads = options.readerThreads ?? readerThreadsFor(options.concurrency);
   const classifier = threads > 0 ? new ReaderThreads(threads) : undefined;
-  // with reader threads, one file more is started than acted on: it is read ahead (./reader-threads/read-ahead.ts)
-  const turns = new FileTurns(options.concurrency);
+  // with reader threads, one file more is started than acted on: it is read ahead, and files are
+  // acted on in their turns (./reader-threads/read-ahead.ts); on the main thread, as they come
+  const turns = classifier ? new FileTurns(options.concurrency) : undefined;
   const started = classifier ? options.concurrency + 1 : options.concurrency;
   try {
     await mapLimit(files, started, async (file, index) => {
-      const turn = turns.turn(index);
+      const turn = turns?.turn(index) ?? ANY_TIME;
       try {
         if (!stopped() && (await done?.has(file))) {
           await turn.take();

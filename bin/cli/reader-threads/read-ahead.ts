@@ -74,6 +74,9 @@ export interface Turn {
   release(): void;
 }
 
+/** A turn that is always there: files acted on as they come (no file read ahead). */
+export const ANY_TIME: Turn = { take: () => Promise.resolve(), release: () => undefined };
+
 /**
  * A file read ahead whose turn came once the run had stopped (Ctrl-C): nothing of it was acted on,
  * so it counts as not started rather than abandoned part-way (an out-of-time error all the same:
