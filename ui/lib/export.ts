@@ -15,9 +15,11 @@ export function toNdjson(rows: readonly unknown[]): string {
 
 /**
  * Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"): such a cell gets a
- * leading `'` and quotes, so that it is shown as the text it is and never evaluated.
+ * leading `'` and quotes, so that it is shown as the text it is and never evaluated. A text that begins
+ * with `'` itself gets one too: a spreadsheet takes the first `'` as the text marker, so `'@` must be
+ * written `''@` to read back as `'@` rather than `@`.
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^[=+\-@\t\r']/;
 
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
