@@ -11,6 +11,7 @@ import { builtCliPresent, type CliResult, spawnCli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
 import { credentiallessEnv } from '../helpers/env';
 import { makeDynaliteStore } from '../helpers/old-store';
+import { readStoreFile } from '../helpers/store-file';
 
 /**
  * The CLI's embedded store on SQLite (bin/cli/local-store): several processes on one store (a query
@@ -208,12 +209,7 @@ describe("the store file's pages", () => {
     } finally {
       await opened.close();
     }
-    const file = new DatabaseSync(join(old, STORE_FILE), { readOnly: true });
-    try {
-      expect(pragma(file, 'page_size')).toBe(4096);
-    } finally {
-      file.close();
-    }
+    expect(readStoreFile(old, (file) => pragma(file, 'page_size'))).toBe(4096);
   });
 });
 
