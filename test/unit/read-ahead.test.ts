@@ -91,6 +91,7 @@ describe('reading ahead', () => {
     const turns = new FileTurns(1);
     const first = turns.turn(0);
     await first.take();
+    first.readBegun(); // file 0 is being read
     const inner = scripted(3);
     const got: ClassifiedBatch[] = [];
     const reading = (async () => {
@@ -113,6 +114,7 @@ describe('reading ahead', () => {
     const turns = new FileTurns(1);
     const first = turns.turn(0);
     await first.take();
+    first.readBegun(); // file 0 is being read
     const inner = scripted(1, new Error('not gzip'));
     const got: number[] = [];
     let failed: unknown;
@@ -165,6 +167,7 @@ describe('reading ahead', () => {
     const turns = new FileTurns(1);
     const first = turns.turn(0);
     await first.take();
+    first.readBegun(); // file 0 is being read
     let ended = false;
     const reading = (async () => {
       for await (const _ of readAhead(scripted(0).classifier, turns.turn(1)).classify(
@@ -178,6 +181,96 @@ describe('reading ahead', () => {
     expect(ended).toBe(false);
     first.release();
     await reading;
+    expect(ended).toBe(true);
+  });
+});
+
+/**
+ * A classifier like a reader thread: one file at a time, in the order files ask, and a file keeps
+ * the thread until its batches are taken (it is suspended at its first batch until then).
+ */
+function oneAtATime(batches: number): { classifier: RecordClassifier; order: string[] } {
+  const order: string[] = [];
+  let tail: Promise<void> = Promise.resolve();
+  return {
+    order,
+    classifier: {
+      async *classify(_input, request): AsyncGenerator<ClassifiedBatch> {
+        const before = tail;
+        let free = (): void => undefined;
+        tail = new Promise<void>((resolve) => {
+          free = resolve;
+        });
+        await before;
+        order.push(request.source);
+        try {
+          for (let i = 0; i < batches; i++) yield { indexes: [i], results: [{ kind: 'skip' }] };
+        } finally {
+          free();
+        }
+      },
+    },
+  };
+}
+
+describe('reading ahead on a thread that reads one file at a time', () => {
+  it('begins files in file order even when a later file asks first, so no file waits for ever', async () => {
+    const turns = new FileTurns(1);
+    const thread = oneAtATime(3);
+    const got: string[] = [];
+    const run = async (index: number): Promise<void> => {
+      const turn = turns.turn(index);
+      try {
+        for await (const batch of readAhead(thread.classifier, turn).classify(
+          noInput(),
+          { ...request, source: `f${index}` },
+          emptyScan(),
+        ))
+          got.push(`f${index}:${batch.indexes[0]}`);
+      } finally {
+        turn.readBegun();
+        await turn.take();
+        turn.release();
+      }
+    };
+    // file 1 (its file opened first) asks for the thread before file 0
+    const second = run(1);
+    await settle();
+    const first = run(0);
+    const both = Promise.all([first, second]);
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), 2000);
+    });
+    const outcome = await Promise.race([both.then(() => 'done'), stuck]);
+    clearTimeout(timer);
+    expect(outcome).toBe('done');
+    expect(thread.order).toEqual(['f0', 'f1']);
+    expect(got).toEqual(['f0:0', 'f0:1', 'f0:2', 'f1:0', 'f1:1', 'f1:2']);
+  });
+
+  it('lets the next file begin once a file ends without reading', async () => {
+    const turns = new FileTurns(1);
+    const thread = oneAtATime(1);
+    const skipped = turns.turn(0);
+    let ended = false;
+    const next = (async () => {
+      for await (const _ of readAhead(thread.classifier, turns.turn(1)).classify(
+        noInput(),
+        { ...request, source: 'f1' },
+        emptyScan(),
+      ));
+      ended = true;
+    })();
+    await settle();
+    expect(thread.order).toEqual([]);
+    // file 0 was done already (or could not be opened): it never reads
+    skipped.readBegun();
+    await settle();
+    expect(thread.order).toEqual(['f1']);
+    await skipped.take();
+    skipped.release();
+    await next;
     expect(ended).toBe(true);
   });
 });

@@ -18,11 +18,22 @@ import type { ScanSummary } from '../../../lambda/core/record-stream';
  * second pipeline, no second file's writes or rules on the main thread.
  */
 
-/** Turns to act on files, in file order, at most `concurrency` at once. */
+/**
+ * Turns to act on files, in file order, at most `concurrency` at once; and the order in which files
+ * begin reading. A reader thread reads one file at a time, in the order files ask it, and a file read
+ * ahead holds its thread until the main thread has taken its batches: had file 1 (opened first) asked
+ * the thread before file 0, file 1 would wait for its turn to be acted on, after file 0, and file 0
+ * for the thread, held by file 1; the run would stop for ever. So a file begins reading only once
+ * every file before it has begun (or ended without reading).
+ */
 export class FileTurns {
   private next = 0;
   private free: number;
   private readonly waiting = new Map<number, () => void>();
+  /** The first file that has not begun reading (every one before it has). */
+  private nextToRead = 0;
+  private readonly begun = new Set<number>();
+  private readonly waitingToRead = new Map<number, () => void>();
 
   constructor(concurrency: number) {
     this.free = Math.max(1, Math.floor(concurrency) || 1);
@@ -44,6 +55,19 @@ export class FileTurns {
         held = false;
         this.free++;
         this.wake();
+      },
+      mayRead: () =>
+        index <= this.nextToRead
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => this.waitingToRead.set(index, resolve)),
+      readBegun: () => {
+        this.begun.add(index);
+        while (this.begun.delete(this.nextToRead)) {
+          this.nextToRead++;
+          const resolve = this.waitingToRead.get(this.nextToRead);
+          this.waitingToRead.delete(this.nextToRead);
+          resolve?.();
+        }
       },
     };
   }
@@ -72,10 +96,19 @@ export class FileTurns {
 export interface Turn {
   take(): Promise<void>;
   release(): void;
+  /** Waits until every file before this one has begun reading, or ended without reading. */
+  mayRead(): Promise<void>;
+  /** This file has begun reading (asked its thread), or never will: the next may begin (idempotent). */
+  readBegun(): void;
 }
 
 /** A turn that is always there: files acted on as they come (no file read ahead). */
-export const ANY_TIME: Turn = { take: () => Promise.resolve(), release: () => undefined };
+export const ANY_TIME: Turn = {
+  take: () => Promise.resolve(),
+  release: () => undefined,
+  mayRead: () => Promise.resolve(),
+  readBegun: () => undefined,
+};
 
 /**
  * A file read ahead whose turn came once the run had stopped (Ctrl-C): nothing of it was acted on,
@@ -85,7 +118,8 @@ export const ANY_TIME: Turn = { take: () => Promise.resolve(), release: () => un
 export class NotActedOnError extends OutOfTimeError {}
 
 /**
- * `inner`, started at once: a file's reading begins when its records are first asked for, and its
+ * `inner`, started as soon as every file before this one has begun reading (`Turn.mayRead`; `inner`
+ * must ask for its thread when the file's records are first asked for, as ./threads.ts does): its
  * batches are handed on once `turn` is taken (whether the file yields records, none, or fails),
  * unless the run no longer `acts` then (NotActedOnError).
  */
@@ -100,8 +134,15 @@ export function readAhead(
       request: ClassifyRequest,
       scan: ScanSummary,
     ): AsyncGenerator<ClassifiedBatch> {
-      const batches = inner.classify(input, request, scan)[Symbol.asyncIterator]();
-      const first = batches.next();
+      await turn.mayRead();
+      let batches: AsyncIterator<ClassifiedBatch>;
+      let first: Promise<IteratorResult<ClassifiedBatch>>;
+      try {
+        batches = inner.classify(input, request, scan)[Symbol.asyncIterator]();
+        first = batches.next();
+      } finally {
+        turn.readBegun();
+      }
       // its failure is thrown below, once the turn has come; not an unhandled rejection meanwhile
       first.catch(() => undefined);
       await turn.take();

@@ -214,7 +214,11 @@ class ReaderThread {
     }
   }
 
-  /** Waits until no other file is being read; returns the release of this file's turn (idempotent). */
+  /**
+   * Waits until no other file is being read; returns the release of this file's turn (idempotent).
+   * Turns come in the order asked, and a file asks when its records are first asked for, before
+   * anything is awaited (./read-ahead.ts relies on it: files begin reading in file order).
+   */
   private async takeTurn(): Promise<() => void> {
     if (this.reading) await new Promise<void>((resolve) => this.turns.push(resolve));
     this.reading = true;
