@@ -249,6 +249,20 @@ describe('reading ahead on a thread that reads one file at a time', () => {
     expect(got).toEqual(['f0:0', 'f0:1', 'f0:2', 'f1:0', 'f1:1', 'f1:2']);
   });
 
+  it('lets a file ask to begin reading more than once, and begins it once', async () => {
+    const turns = new FileTurns(1);
+    const [t0, t1] = [turns.turn(0), turns.turn(1)];
+    const begun: string[] = [];
+    void t1.mayRead().then(() => begun.push('first ask'));
+    void t1.mayRead().then(() => begun.push('second ask'));
+    await settle();
+    expect(begun).toEqual([]);
+    t0.readBegun();
+    t0.readBegun();
+    await settle();
+    expect(begun).toEqual(['first ask', 'second ask']);
+  });
+
   it('lets the next file begin once a file ends without reading', async () => {
     const turns = new FileTurns(1);
     const thread = oneAtATime(1);

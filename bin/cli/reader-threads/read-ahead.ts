@@ -42,6 +42,7 @@ export class FileTurns {
   /** File `index`'s turn; every file of the run takes one (once) and releases it. */
   turn(index: number): Turn {
     let taken: Promise<void> | undefined;
+    let readable: Promise<void> | undefined;
     let held = false;
     return {
       take: () => {
@@ -56,10 +57,13 @@ export class FileTurns {
         this.free++;
         this.wake();
       },
-      mayRead: () =>
-        index <= this.nextToRead
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => this.waitingToRead.set(index, resolve)),
+      mayRead: () => {
+        readable ??=
+          index <= this.nextToRead
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => this.waitingToRead.set(index, resolve));
+        return readable;
+      },
       readBegun: () => {
         this.begun.add(index);
         while (this.begun.delete(this.nextToRead)) {
@@ -96,7 +100,7 @@ export class FileTurns {
 export interface Turn {
   take(): Promise<void>;
   release(): void;
-  /** Waits until every file before this one has begun reading, or ended without reading. */
+  /** Waits until every file before this one has begun reading, or ended without reading (idempotent). */
   mayRead(): Promise<void>;
   /** This file has begun reading (asked its thread), or never will: the next may begin (idempotent). */
   readBegun(): void;
