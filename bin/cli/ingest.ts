@@ -106,13 +106,11 @@ export async function ingestFiles(
       const turn = turns?.turn(index) ?? ANY_TIME;
       try {
         if (!stopped() && (await done?.has(file))) {
-          turn.readBegun();
           await turn.take();
           totals.alreadyDone++;
           options.onAlreadyDone?.(file);
         } else if (stopped()) {
           // not started after the interrupt (which may have come while the markers were read)
-          turn.readBegun();
           await turn.take();
           totals.left++;
         } else {
@@ -120,8 +118,7 @@ export async function ingestFiles(
           await ingestCounted(file, { ...options, classifier: read, turn }, seen, totals);
         }
       } finally {
-        // a file's turn is taken in file order, whatever became of it (and it reads no more)
-        turn.readBegun();
+        // a file's turn is taken in file order, whatever became of it
         await turn.take();
         turn.release();
       }
@@ -146,8 +143,6 @@ async function ingestCounted(
   totals: IngestTotals,
 ): Promise<void> {
   const stats = await ingestOne(file, options, seen);
-  // one that could not be opened never began reading: the next files may
-  options.turn.readBegun();
   // a file that failed before its records were read reports in its turn too
   await options.turn.take();
   if (stats.error instanceof NotActedOnError) {

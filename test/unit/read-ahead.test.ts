@@ -91,7 +91,6 @@ describe('reading ahead', () => {
     const turns = new FileTurns(1);
     const first = turns.turn(0);
     await first.take();
-    first.readBegun(); // file 0 is being read
     const inner = scripted(3);
     const got: ClassifiedBatch[] = [];
     const reading = (async () => {
@@ -114,7 +113,6 @@ describe('reading ahead', () => {
     const turns = new FileTurns(1);
     const first = turns.turn(0);
     await first.take();
-    first.readBegun(); // file 0 is being read
     const inner = scripted(1, new Error('not gzip'));
     const got: number[] = [];
     let failed: unknown;
@@ -167,7 +165,6 @@ describe('reading ahead', () => {
     const turns = new FileTurns(1);
     const first = turns.turn(0);
     await first.take();
-    first.readBegun(); // file 0 is being read
     let ended = false;
     const reading = (async () => {
       for await (const _ of readAhead(scripted(0).classifier, turns.turn(1)).classify(
@@ -228,7 +225,6 @@ describe('reading ahead on a thread that reads one file at a time', () => {
         ))
           got.push(`f${index}:${batch.indexes[0]}`);
       } finally {
-        turn.readBegun();
         await turn.take();
         turn.release();
       }
@@ -257,13 +253,14 @@ describe('reading ahead on a thread that reads one file at a time', () => {
     void t1.mayRead().then(() => begun.push('second ask'));
     await settle();
     expect(begun).toEqual([]);
-    t0.readBegun();
-    t0.readBegun();
+    // taking file 0's turn (twice: idempotent) means it begins no more reading
+    void t0.take();
+    void t0.take();
     await settle();
     expect(begun).toEqual(['first ask', 'second ask']);
   });
 
-  it('lets the next file begin once a file ends without reading', async () => {
+  it('lets the next file begin once a file takes its turn without reading', async () => {
     const turns = new FileTurns(1);
     const thread = oneAtATime(1);
     const skipped = turns.turn(0);
@@ -278,11 +275,11 @@ describe('reading ahead on a thread that reads one file at a time', () => {
     })();
     await settle();
     expect(thread.order).toEqual([]);
-    // file 0 was done already (or could not be opened): it never reads
-    skipped.readBegun();
+    // file 0 was done already (or could not be opened): it never reads, and takes its turn
+    const taken = skipped.take();
     await settle();
     expect(thread.order).toEqual(['f1']);
-    await skipped.take();
+    await taken;
     skipped.release();
     await next;
     expect(ended).toBe(true);

@@ -24,7 +24,7 @@ import type { ScanSummary } from '../../../lambda/core/record-stream';
  * ahead holds its thread until the main thread has taken its batches: had file 1 (opened first) asked
  * the thread before file 0, file 1 would wait for its turn to be acted on, after file 0, and file 0
  * for the thread, held by file 1; the run would stop for ever. So a file begins reading only once
- * every file before it has begun (or ended without reading).
+ * every file before it has begun, or has taken its turn to be acted on without reading.
  */
 export class FileTurns {
   private next = 0;
@@ -46,6 +46,8 @@ export class FileTurns {
     let held = false;
     return {
       take: () => {
+        // a file that waits for its turn to be acted on begins no more reading: the next may begin
+        this.readBegun(index);
         taken ??= this.take(index).then(() => {
           held = true;
         });
@@ -64,16 +66,19 @@ export class FileTurns {
             : new Promise<void>((resolve) => this.waitingToRead.set(index, resolve));
         return readable;
       },
-      readBegun: () => {
-        this.begun.add(index);
-        while (this.begun.delete(this.nextToRead)) {
-          this.nextToRead++;
-          const resolve = this.waitingToRead.get(this.nextToRead);
-          this.waitingToRead.delete(this.nextToRead);
-          resolve?.();
-        }
-      },
     };
+  }
+
+  /** File `index` has begun reading, or never will (idempotent): the files after it may begin. */
+  private readBegun(index: number): void {
+    if (index < this.nextToRead) return;
+    this.begun.add(index);
+    while (this.begun.delete(this.nextToRead)) {
+      this.nextToRead++;
+      const resolve = this.waitingToRead.get(this.nextToRead);
+      this.waitingToRead.delete(this.nextToRead);
+      resolve?.();
+    }
   }
 
   private take(index: number): Promise<void> {
@@ -96,14 +101,18 @@ export class FileTurns {
   }
 }
 
-/** One file's turn: `take` waits for it (idempotent), `release` gives it up (once taken). */
+/**
+ * One file's turn: `take` waits for it (idempotent; from then on the file begins no more reading, so
+ * the files after it may begin), `release` gives it up (once taken).
+ */
 export interface Turn {
   take(): Promise<void>;
   release(): void;
-  /** Waits until every file before this one has begun reading, or ended without reading (idempotent). */
+  /**
+   * Waits until every file before this one has begun reading, or taken its turn without reading
+   * (idempotent).
+   */
   mayRead(): Promise<void>;
-  /** This file has begun reading (asked its thread), or never will: the next may begin (idempotent). */
-  readBegun(): void;
 }
 
 /** A turn that is always there: files acted on as they come (no file read ahead). */
@@ -111,7 +120,6 @@ export const ANY_TIME: Turn = {
   take: () => Promise.resolve(),
   release: () => undefined,
   mayRead: () => Promise.resolve(),
-  readBegun: () => undefined,
 };
 
 /**
@@ -139,16 +147,11 @@ export function readAhead(
       scan: ScanSummary,
     ): AsyncGenerator<ClassifiedBatch> {
       await turn.mayRead();
-      let batches: AsyncIterator<ClassifiedBatch>;
-      let first: Promise<IteratorResult<ClassifiedBatch>>;
-      try {
-        batches = inner.classify(input, request, scan)[Symbol.asyncIterator]();
-        first = batches.next();
-      } finally {
-        turn.readBegun();
-      }
+      const batches = inner.classify(input, request, scan)[Symbol.asyncIterator]();
+      const first = batches.next();
       // its failure is thrown below, once the turn has come; not an unhandled rejection meanwhile
       first.catch(() => undefined);
+      // the file has asked its thread: taking the turn lets the next file begin
       await turn.take();
       try {
         if (!acts()) throw new NotActedOnError('not started: the run was interrupted', request.source);
