@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { Batches, COMMIT_EVERY_MS } from '../../bin/cli/local-store/batch';
+import { ItemsDb } from '../../bin/cli/local-store/items-db';
 import { openLocalStore, STORE_FILE } from '../../bin/cli/local-store/open';
-import { openDatabase, PAGE_SIZE } from '../../bin/cli/local-store/sqlite';
+import { BULK_CACHE_KIB, openDatabase, PAGE_SIZE } from '../../bin/cli/local-store/sqlite';
 import { EVENT_SK, keys, type TableItem } from '../../lambda/core/items';
 import { writeDeliveryFile } from '../bench/generate';
 import { builtCliPresent, type CliResult, spawnCli } from '../helpers/cli';
@@ -180,6 +182,22 @@ describe("the store file's pages", () => {
       expect(pragma(db, 'wal_autocheckpoint') * PAGE_SIZE).toBe(64 * 1024 * 1024);
     } finally {
       db.close();
+    }
+  });
+
+  it('a bulk writer (commits grouped) has a page cache of BULK_CACHE_KIB; a connection that commits each batch keeps 16 MB', () => {
+    const file = join(dir, 'cache.sqlite');
+    const bulk = ItemsDb.open(file, dir);
+    const each = ItemsDb.open(file, dir);
+    try {
+      new Batches(bulk, COMMIT_EVERY_MS);
+      new Batches(each, 0);
+      expect(pragma(bulk.db, 'cache_size')).toBe(-BULK_CACHE_KIB);
+      expect(BULK_CACHE_KIB).toBeGreaterThan(16 * 1024);
+      expect(pragma(each.db, 'cache_size')).toBe(-16 * 1024);
+    } finally {
+      bulk.close();
+      each.close();
     }
   });
 

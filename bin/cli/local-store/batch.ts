@@ -98,7 +98,10 @@ export class Batches {
   constructor(
     private readonly db: ItemsDb,
     private readonly commitEveryMs = COMMIT_EVERY_MS,
-  ) {}
+  ) {
+    // a grouped transaction dirties most of the (pk, sk) index: its cache holds it (./sqlite.ts)
+    if (commitEveryMs > 0) db.useBulkCache();
+  }
 
   /**
    * Runs a batch: writes join the open transaction (one is begun IMMEDIATE, so that the write lock

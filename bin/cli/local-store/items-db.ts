@@ -3,7 +3,7 @@ import { StoreWriteError } from '../../../lambda/core/errors';
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import type { Row, StoredRow } from './codec';
 import { Entries } from './entries';
-import { FORMAT_VERSION, isBusy, migrateToCurrent, openDatabase } from './sqlite';
+import { BULK_CACHE_KIB, FORMAT_VERSION, isBusy, migrateToCurrent, openDatabase } from './sqlite';
 
 /**
  * The SQL of the local store, synchronous: what one operation of the port does to the file. Reads
@@ -75,6 +75,11 @@ export class ItemsDb {
     // reads go through `items`: the view of format 2, the table of format 1 (the same columns)
     this.get = db.prepare('SELECT item, sets, expires FROM items WHERE pk = ? AND sk = ?');
     this.version = db.prepare('PRAGMA data_version');
+  }
+
+  /** Gives this connection a bulk writer's page cache (`BULK_CACHE_KIB`, ./sqlite.ts). */
+  useBulkCache(): void {
+    this.db.exec(`PRAGMA cache_size = -${BULK_CACHE_KIB}`);
   }
 
   /**

@@ -23,7 +23,7 @@ import { StoreUnavailableError } from '../../../lambda/core/errors';
  *   pages for each commit to write. A file made with other pages keeps them (SQLite fixes the size
  *   when it creates the file); the checkpoint interval is set in bytes whatever the size.
  * - `cache_size`: 16 MB of page cache, against the default 2 MB: as fast as 64 MB on the 256 MB
- *   ingest, 36 MB less resident memory.
+ *   ingest, 36 MB less resident memory. A bulk writer takes `BULK_CACHE_KIB` (below).
  */
 
 type Sqlite = typeof import('node:sqlite');
@@ -73,6 +73,16 @@ export const FORMAT_VERSION = 2;
 
 /** The page size of a new file (set before anything is written to it: see above). */
 export const PAGE_SIZE = 16 * 1024;
+/**
+ * The page cache of a bulk writer (an ingest, a backfill: commits grouped, ./batch.ts), in KiB. Its
+ * rows fall all over the `(pk, sk)` index, so a transaction of two seconds dirties nearly every page
+ * of it (59 MB for a 1 GB ingest); with a cache smaller than the index, each page evicted is written
+ * to the WAL, read back at its next row and written again: with 16 MB that ingest wrote 3.0 GB of
+ * WAL and read 4.5 GB back. 48 MB: the 1 GB ingest 0.5 to 1 s faster and 30 to 40 MB larger at its
+ * peak; 64 MB hardly faster, and over the 300 MB budget (docs/performance.md "The page cache of a bulk
+ * writer"). Allocated as used; every other connection keeps 16 MB.
+ */
+export const BULK_CACHE_KIB = 48 * 1024;
 /** WAL written between checkpoints (`wal_autocheckpoint`, which counts pages of the file's size). */
 const CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 
@@ -84,7 +94,7 @@ const PRAGMAS = [
   'PRAGMA synchronous = NORMAL',
   `PRAGMA journal_size_limit = ${64 * 1024 * 1024}`,
   // KiB when negative; allocated as used
-  'PRAGMA cache_size = -16384',
+  `PRAGMA cache_size = -${16 * 1024}`,
 ];
 
 /**
