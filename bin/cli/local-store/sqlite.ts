@@ -78,11 +78,12 @@ export const PAGE_SIZE = 16 * 1024;
  * rows fall all over the `(pk, sk)` index, so a transaction of two seconds dirties nearly every page
  * of it (59 MB for a 1 GB ingest); with a cache smaller than the index, each page evicted is written
  * to the WAL, read back at its next row and written again: with 16 MB that ingest wrote 3.0 GB of
- * WAL and read 4.5 GB back. 48 MB: the 1 GB ingest 0.5 to 1 s faster and 30 to 40 MB larger at its
- * peak; 64 MB hardly faster, and over the 300 MB budget (docs/performance.md "The page cache of a bulk
- * writer"). Allocated as used; every other connection keeps 16 MB.
+ * WAL and read 4.5 GB back. 40 MB: half the system time, the wall time up to a second less, 20 to
+ * 35 MB more at the peak; 48 and 64 MB went over the 300 MB budget, for little more speed
+ * (docs/performance.md "The page cache of a bulk writer"). Allocated as used; every other
+ * connection keeps 16 MB.
  */
-export const BULK_CACHE_KIB = 48 * 1024;
+export const BULK_CACHE_KIB = 40 * 1024;
 /** WAL written between checkpoints (`wal_autocheckpoint`, which counts pages of the file's size). */
 const CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 
