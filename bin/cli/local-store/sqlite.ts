@@ -73,6 +73,8 @@ export const FORMAT_VERSION = 2;
 
 /** The page size of a new file (set before anything is written to it: see above). */
 export const PAGE_SIZE = 16 * 1024;
+/** The page cache of a connection, in KiB (`cache_size`: see above), unless a bulk writer's. */
+export const CACHE_KIB = 16 * 1024;
 /**
  * The page cache of a bulk writer (an ingest, a backfill: commits grouped, ./batch.ts), in KiB. Its
  * rows fall all over the `(pk, sk)` index, so a transaction of two seconds dirties nearly every page
@@ -81,7 +83,7 @@ export const PAGE_SIZE = 16 * 1024;
  * WAL and read 4.5 GB back. 40 MB: half the system time, the wall time up to a second less, 20 to
  * 35 MB more at the peak; 48 and 64 MB went over the 300 MB budget, for little more speed
  * (docs/performance.md "The page cache of a bulk writer"). Allocated as used; every other
- * connection keeps 16 MB.
+ * connection keeps `CACHE_KIB`.
  */
 export const BULK_CACHE_KIB = 40 * 1024;
 /** WAL written between checkpoints (`wal_autocheckpoint`, which counts pages of the file's size). */
@@ -95,7 +97,7 @@ const PRAGMAS = [
   'PRAGMA synchronous = NORMAL',
   `PRAGMA journal_size_limit = ${64 * 1024 * 1024}`,
   // KiB when negative; allocated as used
-  `PRAGMA cache_size = -${16 * 1024}`,
+  `PRAGMA cache_size = -${CACHE_KIB}`,
 ];
 
 /**
