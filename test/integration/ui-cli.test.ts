@@ -102,7 +102,11 @@ async function stop(running: Running, signal: NodeJS.Signals = 'SIGINT'): Promis
     'opens the browser when stdout is a terminal (util-linux script gives it one)',
     async () => {
       const marker = join(dir, 'opened-tty');
-      writeFileSync(join(dir, 'xdg-open'), `#!/bin/sh\necho "$@" > '${marker}'\n`);
+      // written aside, then renamed: the file appears whole (the shell creates it before echo writes)
+      writeFileSync(
+        join(dir, 'xdg-open'),
+        `#!/bin/sh\necho "$@" > '${marker}.part' && mv '${marker}.part' '${marker}'\n`,
+      );
       const child = spawn(
         'script',
         ['-qec', `'${process.execPath}' '${BUILT_CLI}' ui --db '${db}'`, '/dev/null'],
