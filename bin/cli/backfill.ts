@@ -28,6 +28,8 @@ import {
 import type { Settings } from '../../lambda/core/settings';
 import type { TrailStore } from '../../lambda/core/store-port';
 import type { Interrupt } from './interrupt';
+import { ANY_TIME, FileTurns, NotActedOnError, readAhead, type Turn } from './reader-threads/read-ahead';
+import { ReaderThreads, readerThreadsFor } from './reader-threads/threads';
 
 /**
  * `trailwatch backfill`: the log files of a bucket, found by walking the CloudTrail key layout
@@ -67,6 +69,14 @@ export interface BackfillOptions {
   readonly onProgress?: (progress: BackfillProgress) => void;
   /** A file that failed or had rejected records. */
   readonly onFile?: (source: string, stats: FileStats) => void;
+  /**
+   * Files read on reader threads and acted on (their items written, their rules run) `atOnce` at a
+   * time, in listing order, while up to `concurrency` are open (their downloads begun, each waiting
+   * with its first bytes): for the embedded store, whose calls answer at once, so that files acted on
+   * together would only compete for the main thread and its heap (`localBackfill`, below). Without
+   * it, or with no threads, `concurrency` files are read and acted on at once on the main thread.
+   */
+  readonly inTurns?: { readonly atOnce: number; readonly readerThreads: number };
 }
 
 export interface BackfillProgress {
@@ -108,6 +118,18 @@ const SEEN_ACROSS_FILES = 200_000;
 /** Messages a SendMessageBatch call takes. */
 const MESSAGES_PER_CALL = 10;
 
+/**
+ * Backfilling into the embedded store: one file acted on at a time, as `ingest` (commands/ingest.ts,
+ * `DEFAULT_INGEST_CONCURRENCY`), its records read on a reader thread, while the next files' downloads
+ * are begun. The benchmark's 1 GB (64 files of 16 MB) from s3rver took 17.7 s and 316 MB acting on
+ * 8 files at once on the main thread (docs/performance.md, "Backfill into the embedded store").
+ * `TRAILWATCH_READER_THREADS=0` reads on the main thread, 8 files at once, as before (a measurement's
+ * baseline).
+ */
+export function localBackfill(env: NodeJS.ProcessEnv = process.env): BackfillOptions['inTurns'] {
+  return { atOnce: 1, readerThreads: Math.min(1, readerThreadsFor(1, env)) };
+}
+
 export async function backfill(options: BackfillOptions): Promise<BackfillResult> {
   if (!options.queue && (!options.store || !options.reader))
     throw new UsageError('processing here needs a store and a reader', 'backfill');
@@ -129,12 +151,21 @@ class BackfillRun {
   private readonly seen = new BoundedMap<string, string>(SEEN_ACROSS_FILES);
   private readonly done: DoneFiles | undefined;
   private readonly pool: Pool;
+  /** The reader threads and the files' turns to be acted on (`inTurns`), when asked for. */
+  private readonly threads: ReaderThreads | undefined;
+  private readonly turns: FileTurns | undefined;
+  /** Files handed to the pool so far: the next one's index (its turn). */
+  private started = 0;
   private messages: string[] = [];
   private stopped: { readonly error: unknown } | undefined;
 
   constructor(private readonly options: BackfillOptions) {
     this.now = options.now ?? Date.now;
-    this.pool = new Pool(options.concurrency);
+    const inTurns = options.queue || !options.inTurns?.readerThreads ? undefined : options.inTurns;
+    this.threads = inTurns ? new ReaderThreads(inTurns.readerThreads) : undefined;
+    this.turns = inTurns ? new FileTurns(inTurns.atOnce) : undefined;
+    // one file more than acted on, at least: the next file is read while the last one's rules run
+    this.pool = new Pool(inTurns ? Math.max(options.concurrency, inTurns.atOnce + 1) : options.concurrency);
     const { store } = options;
     this.done =
       store && !options.reprocess ? new DoneFiles(store, options.bucket, options.settings) : undefined;
@@ -161,7 +192,9 @@ class BackfillRun {
           this.messages.push(objectCreatedMessage(this.options.bucket, object, this.now()));
           if (this.messages.length === MESSAGES_PER_CALL) await this.pool.start(() => this.announce());
         } else {
-          await this.pool.start(() => this.process(object));
+          const turn = this.turns?.turn(this.started) ?? ANY_TIME;
+          this.started++;
+          await this.pool.start(() => this.processInTurn(object, turn));
         }
       }
       if (!this.halted) {
@@ -173,6 +206,7 @@ class BackfillRun {
     }
     // what was started finishes (and is marked), whatever stopped the listing
     await this.pool.drain();
+    await this.threads?.close();
     this.report();
   }
 
@@ -193,19 +227,35 @@ class BackfillRun {
     };
   }
 
-  private async process(object: LogObject): Promise<void> {
+  /** `process`, then the file's turn is taken (in listing order, whatever became of it) and given up. */
+  private async processInTurn(object: LogObject, turn: Turn): Promise<void> {
+    try {
+      await this.process(object, turn);
+    } finally {
+      await turn.take();
+      turn.release();
+    }
+  }
+
+  private async process(object: LogObject, turn: Turn): Promise<void> {
     const { bucket, settings, store, reader, interrupt } = this.options;
     // a slot handed over after the interrupt starts nothing
     if (interrupt?.interrupted) return;
     const file = s3LogFile(reader as ObjectReader, { bucket, ...object }, settings);
+    const classifier = this.threads && readAhead(this.threads, turn, () => !interrupt?.interrupted);
     const { stats, error } = await processObject(file, {
       store: store as TrailStore,
       settings,
       seen: this.seen,
       now: this.now,
       ...(interrupt ? { budget: interrupt.budget } : {}),
+      ...(classifier ? { classifier } : {}),
     });
+    // counted in listing order
+    await turn.take();
     const outcome = error ? failedStats(file.source, error) : stats;
+    // read ahead, but its turn came after the interrupt: not started, as a file after it
+    if (outcome.error instanceof NotActedOnError) return;
     if (interrupt?.abandoned(outcome)) {
       // neither done nor failed: what it wrote is counted, and the next run reads it again
       this.counts.interrupted++;

@@ -1,10 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backfill } from '../../bin/cli/backfill';
+import { backfill, localBackfill } from '../../bin/cli/backfill';
+import { ItemsDb } from '../../bin/cli/local-store/items-db';
+import { openLocalStore, STORE_FILE } from '../../bin/cli/local-store/open';
+import { ReaderThreads } from '../../bin/cli/reader-threads/threads';
 import { processLogFile } from '../../lambda/core/pipeline';
 import { findLogObjects, type LayoutFilter, type ObjectLister } from '../../lambda/core/s3-layout';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
+import type { TrailStore } from '../../lambda/core/store-port';
 import { createS3Client, S3ObjectLister, S3ObjectReader } from '../../lambda/s3-objects';
 import { createDocumentClient, EventStore } from '../../lambda/store/event-store';
 import {
@@ -47,10 +51,15 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
 
   /** A backfill of `bucket` processed here, read through s3rver, into `store`. */
   const backfillInto = (
-    store: EventStore,
+    store: TrailStore,
     bucket: string,
     filter: LayoutFilter,
-    options: { lister?: ObjectLister; concurrency?: number } = {},
+    options: {
+      lister?: ObjectLister;
+      concurrency?: number;
+      inTurns?: { atOnce: number; readerThreads: number };
+      now?: () => number;
+    } = {},
   ) =>
     backfill({
       bucket,
@@ -60,6 +69,8 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
       lister: options.lister ?? new S3ObjectLister(bucket, s3client()),
       store,
       reader: new S3ObjectReader(s3client()),
+      ...(options.inTurns ? { inTurns: options.inTurns } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
 
   it('the layouts hold several accounts, regions and days (the pruning tests would prove nothing otherwise)', () => {
@@ -160,6 +171,45 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
     expect(one.progress.listed).toBe(org.files.filter((f) => f.account === account).length);
     expect(lister.calls[0]?.prefix).toBe(`trails/AWSLogs/${ORG_ID}/${account}/CloudTrail/`);
   }, 60_000);
+
+  it('into the embedded store: read on a reader thread, one file acted on at a time in listing order while 8 download; the same items as one file at a time on the main thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailwatch-backfill-turns-'));
+    const classify = jest.spyOn(ReaderThreads.prototype, 'classify');
+    try {
+      const now = () => Date.parse('2026-01-01T00:00:00Z');
+      /** A backfill of the single-account bucket into a new embedded store; its items, sorted. */
+      const run = async (name: string, options: Parameters<typeof backfillInto>[3]) => {
+        const opened = await openLocalStore(join(dir, name), { groupCommits: true, cacheReads: true });
+        let progress: Awaited<ReturnType<typeof backfill>>['progress'];
+        try {
+          ({ progress } = await backfillInto(opened.store, SINGLE, { prefix: '' }, { ...options, now }));
+        } finally {
+          await opened.close();
+        }
+        const db = ItemsDb.open(join(dir, name, STORE_FILE), name);
+        try {
+          return { progress, rows: db.rowsAfter(undefined, 1_000_000) };
+        } finally {
+          db.close();
+        }
+      };
+      expect(localBackfill({})).toEqual({ atOnce: 1, readerThreads: 1 });
+      expect(localBackfill({ TRAILWATCH_READER_THREADS: '0' })).toEqual({ atOnce: 1, readerThreads: 0 });
+      const turns = await run('turns', { concurrency: 8, inTurns: localBackfill({}) });
+      expect(classify).toHaveBeenCalledTimes(single.files.length);
+      classify.mockClear();
+      const sequential = await run('sequential', { concurrency: 1 });
+      expect(classify).not.toHaveBeenCalled();
+      expect(turns.progress).toEqual(sequential.progress);
+      expect(turns.progress).toMatchObject({ processed: single.files.length, failed: 0, interrupted: 0 });
+      expect(turns.rows.length).toBeGreaterThan(1000);
+      // every item alike, the findings' details included (a stateful rule's depend on the order files are acted on)
+      expect(turns.rows).toEqual(sequential.rows);
+    } finally {
+      classify.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a table that cannot be reached stops the run at once (every file would fail alike), naming the table', async () => {
     const unreachable = new EventStore({

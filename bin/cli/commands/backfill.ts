@@ -67,7 +67,7 @@ function backfillOptions(command: Command): Command {
     )
     .option(
       '--concurrency <n>',
-      `files processed (or message batches sent) at once (default ${BACKFILL_CONCURRENCY})`,
+      `files at once (default ${BACKFILL_CONCURRENCY}): downloaded and processed (into the embedded store: downloaded together, processed one at a time in listing order), or message batches sent`,
     )
     .option(
       '--queue <url>',
@@ -130,7 +130,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io, interrupt:
   const selection = storeSelection({ ...flags, region: undefined });
   const concurrency = concurrencyOption(flags.concurrency) ?? BACKFILL_CONCURRENCY;
   const { createS3Client, S3ObjectLister, S3ObjectReader } = await import('../../../lambda/s3-objects');
-  const { backfill } = await import('../backfill');
+  const { backfill, localBackfill } = await import('../backfill');
   const s3 = createS3Client(io.env, flags.profile ? { profile: flags.profile } : {});
   // --queue needs no store, unless a table is named: its file markers then skip what is done
   const opened =
@@ -161,6 +161,7 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io, interrupt:
         lister: new S3ObjectLister(bucket, s3),
         ...(opened ? { store: opened.store } : {}),
         ...(queue ? { queue } : { reader: new S3ObjectReader(s3) }),
+        ...(opened?.local ? { inTurns: localBackfill() } : {}),
         ...(flags.reprocess ? { reprocess: true } : {}),
         interrupt,
         now: io.now,
