@@ -66,6 +66,8 @@ export async function openStore(
     thread,
     groupCommits: options.bulkWrites === true,
     cacheReads: options.bulkWrites === true,
+    // off only to measure against (docs/performance.md "The key index of a new store")
+    deferIndex: env.TRAILWATCH_DEFER_INDEX !== '0',
     ...(options.say ? { say: options.say } : {}),
   });
 }

@@ -10,7 +10,8 @@ import { type LocalDynamo, startDynalite, storeAt } from '../helpers/dynalite';
 /**
  * The store port's contract (lambda/core/store-port.ts), the same cases against every backend:
  * `EventStore` on dynalite (the DynamoDB path: the Lambda, `--table`) and the CLI's local store on
- * SQLite, in the process (queries) and on its own thread (ingest).
+ * SQLite, in the process (queries), on its own thread, and as an ingest opens it (a bulk writer into
+ * a new store: its key index deferred, built when a read needs it).
  */
 
 interface Backend {
@@ -33,14 +34,17 @@ function dynaliteBackend(): Backend {
   };
 }
 
-function localBackend(thread: boolean): Backend {
+function localBackend(thread: boolean, bulk = false): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'trailwatch-contract-'));
   const closes: (() => Promise<void>)[] = [];
   let stores = 0;
   return {
-    name: `local store (SQLite${thread ? ', own thread' : ', in process'})`,
+    name: `local store (SQLite${thread ? ', own thread' : ', in process'}${bulk ? ', a bulk writer: grouped commits, read cache, key index deferred' : ''})`,
     async open() {
-      const opened = await openLocalStore(join(dir, `db${++stores}`), { thread });
+      const opened = await openLocalStore(join(dir, `db${++stores}`), {
+        thread,
+        ...(bulk ? { groupCommits: true, cacheReads: true } : {}),
+      });
       closes.push(opened.close);
       return opened.store;
     },
@@ -51,7 +55,7 @@ function localBackend(thread: boolean): Backend {
   };
 }
 
-const BACKENDS = [dynaliteBackend(), localBackend(false), localBackend(true)];
+const BACKENDS = [dynaliteBackend(), localBackend(false), localBackend(true), localBackend(false, true)];
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 2, 1);

@@ -98,9 +98,11 @@ export class Batches {
   constructor(
     private readonly db: ItemsDb,
     private readonly commitEveryMs = COMMIT_EVERY_MS,
+    /** Defer the key index of a new store to the close (./deferred-index.ts). @default false */
+    deferIndex = false,
   ) {
     // a grouped transaction dirties most of the (pk, sk) index: its cache holds it (./sqlite.ts)
-    if (commitEveryMs > 0) db.useBulkCache();
+    if (commitEveryMs > 0) db.asBulkWriter(deferIndex);
   }
 
   /**
@@ -156,6 +158,25 @@ export class Batches {
       }
     }
     if (this.lost) throw Object.assign(new Error(this.lost.message), { failure: this.lost });
+  }
+
+  /**
+   * The end of the run: commits, then builds the key index if it is deferred.
+   * @throws the error the store cannot go on with (`failure`: what was lost, or not built)
+   */
+  close(): void {
+    this.flush();
+    try {
+      this.db.finishIfDeferred();
+    } catch (error) {
+      const cause = failed(error, true).error;
+      throw Object.assign(new Error(cause.message), {
+        failure: {
+          ...cause,
+          message: `every item is stored, but their index could not be built (the next ingest or backfill builds it; queries meanwhile read the whole store): ${cause.message}`,
+        },
+      });
+    }
   }
 
   private begin(): void {

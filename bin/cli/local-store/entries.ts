@@ -1,7 +1,8 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import { type Row, wholeJson } from './codec';
-import { SetAdditions } from './set-additions';
+import { isDeferredPartition, KEPT, KeyedStatement, RecentSpans } from './deferred-index';
+import { type Located, SetAdditions } from './set-additions';
 
 /**
  * The writes of the local store's format 2 (./sqlite.ts). A row of `entries` holds an item's JSON
@@ -79,21 +80,49 @@ interface FoundRow {
 
 export class Entries {
   private readonly insertRow: StatementSync;
-  private readonly findRow: StatementSync;
+  private readonly findRow: KeyedStatement;
   private readonly replaceRow: StatementSync;
+  private readonly deleteRow: StatementSync;
+  private readonly locateRow: KeyedStatement;
+  private readonly locateInSpan: StatementSync;
   private readonly refs: BodyRefs;
   private readonly additions: SetAdditions;
+  /** While the key index is deferred: where the last writes of each sort key went (./deferred-index.ts). */
+  readonly spans = new RecentSpans();
 
-  constructor(db: DatabaseSync, source: string) {
+  constructor(
+    db: DatabaseSync,
+    /** The store's name in errors. */
+    readonly source: string,
+  ) {
+    // the conflict target names the partial index of a deferred key index (./deferred-index.ts) and
+    // matches the whole one: a row of a deferred partition is then inserted as it comes
     this.insertRow = db.prepare(
-      'INSERT INTO entries (pk, sk, item, sets, expires, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pk, sk) DO NOTHING',
+      `INSERT INTO entries (pk, sk, item, sets, expires, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pk, sk) WHERE ${KEPT} DO NOTHING`,
     );
-    this.findRow = db.prepare('SELECT rowid AS id, body FROM entries WHERE pk = ? AND sk = ?');
+    this.findRow = new KeyedStatement(db, 'SELECT rowid AS id, body FROM entries WHERE');
     this.replaceRow = db.prepare(
       'UPDATE entries SET item = ?, sets = ?, expires = ?, body = ? WHERE rowid = ?',
     );
+    this.deleteRow = db.prepare('DELETE FROM entries WHERE rowid = ?');
+    this.locateRow = new KeyedStatement(db, 'SELECT rowid AS id, body, sets FROM entries WHERE');
+    this.locateInSpan = db.prepare(
+      'SELECT rowid AS id, body, sets FROM entries WHERE rowid BETWEEN ? AND ? AND pk = ? AND sk = ? ORDER BY rowid DESC LIMIT 1',
+    );
     this.refs = new BodyRefs(db);
-    this.additions = new SetAdditions(db, source, this.refs);
+    this.additions = new SetAdditions(db, source, this.refs, (pk, sk) => this.locate(pk, sk));
+  }
+
+  /**
+   * The row of an item, if any. While the key index is deferred, one of a deferred partition is
+   * looked for only where the last write of its sort key went (`spans`): not found there, it may be
+   * elsewhere, or missing (./deferred-index.ts).
+   */
+  locate(pk: string, sk: string): Located | undefined {
+    if (!this.spans.active || !isDeferredPartition(pk))
+      return this.locateRow.get(pk, sk) as Located | undefined;
+    const span = this.spans.get(sk);
+    return span ? (this.locateInSpan.get(span.lo, span.hi, pk, sk) as Located | undefined) : undefined;
   }
 
   /**
@@ -102,23 +131,25 @@ export class Entries {
    * any other row is written whole.
    */
   write(rows: readonly Row[]): void {
+    let first = 0;
+    let last = 0;
     this.refs.during(() => {
       for (let i = 0; i < rows.length; ) {
         const rest = (rows[i] as Row).rest;
         let end = i + 1;
         if (rest !== undefined) while (end < rows.length && (rows[end] as Row).rest === rest) end++;
-        if (end - i === 1) {
-          const r = rows[i++] as Row;
-          this.put(r, wholeJson(r), null);
-          continue;
-        }
-        const body = this.refs.insert(end - i, rest as string);
+        const body = end - i === 1 ? null : this.refs.insert(end - i, rest as string);
         for (; i < end; i++) {
           const r = rows[i] as Row;
-          this.put(r, r.item, body);
+          const id = this.put(r, body === null ? wholeJson(r) : r.item, body);
+          if (id !== 0) {
+            first ||= id;
+            last = id;
+          }
         }
       }
     });
+    if (this.spans.active && first !== 0) this.spans.wrote(rows, first, last);
   }
 
   /** Writes the row whole unless one has its key; true when it did. */
@@ -127,16 +158,31 @@ export class Entries {
   }
 
   /** ./set-additions.ts */
-  addToStringSets(additions: readonly StringSetAddition[]): void {
-    this.additions.run(additions);
+  addToStringSets(additions: readonly StringSetAddition[], upto?: number): void {
+    this.additions.run(additions, upto);
   }
 
-  /** Writes a row (`item` whole, or its own part when `body` is given), replacing the one with its key. */
-  private put(r: Row, item: string, body: number | null): void {
-    if (Number(this.insertRow.run(r.pk, r.sk, item, r.sets, r.expires, body).changes) === 1) return;
+  /** Deletes rows (replaced ones: ./deferred-index.ts), and each body no row has any more. */
+  dropRows(rows: readonly FoundRow[]): void {
+    this.refs.during(() => {
+      for (const r of rows) {
+        this.deleteRow.run(r.id);
+        if (r.body !== null) this.refs.change(r.body, -1);
+      }
+    });
+  }
+
+  /**
+   * Writes a row (`item` whole, or its own part when `body` is given), replacing the one with its key.
+   * @returns the id of a new row; 0 when one was replaced
+   */
+  private put(r: Row, item: string, body: number | null): number {
+    const made = this.insertRow.run(r.pk, r.sk, item, r.sets, r.expires, body);
+    if (Number(made.changes) === 1) return Number(made.lastInsertRowid);
     const old = this.findRow.get(r.pk, r.sk) as unknown as FoundRow;
     this.replaceRow.run(item, r.sets, r.expires, body, old.id);
     // the old body counted this row (when it is the new one too: a key twice in one write)
     if (old.body !== null) this.refs.change(old.body, -1);
+    return 0;
   }
 }

@@ -2,7 +2,18 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreWriteError } from '../../../lambda/core/errors';
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import type { Row, StoredRow } from './codec';
+import {
+  defer,
+  deferAdditions,
+  finish,
+  isDeferred,
+  isDeferredPartition,
+  isEmpty,
+  KEPT,
+  KeyedStatement,
+} from './deferred-index';
 import { Entries } from './entries';
+import { checkAttribute } from './set-additions';
 import { BULK_CACHE_KIB, FORMAT_VERSION, isBusy, migrateToCurrent, openDatabase } from './sqlite';
 
 /**
@@ -44,7 +55,7 @@ export interface PartitionRow extends ExpiringRow {
 const NOT_EXPIRED = '(expires IS NULL OR expires > ?)';
 
 export class ItemsDb {
-  private readonly get: StatementSync;
+  private readonly get: KeyedStatement;
   private readonly version: StatementSync;
   private readonly reads = new Map<string, StatementSync>();
   private everything: StatementSync | undefined;
@@ -52,6 +63,12 @@ export class ItemsDb {
   private entries: Entries | undefined;
   /** Whether the file is of the current format (else of format 1, until `beginWrite` migrates it). */
   private current: boolean;
+  /** A bulk writer's connection (ingest, backfill): see `asBulkWriter`. */
+  private bulk = false;
+  /** Whether the next write transaction may defer the key index (a bulk writer's first, on an empty store). */
+  private mayDefer = false;
+  /** Whether the key index was deferred when this connection's last write transaction began. */
+  private deferred = false;
 
   /**
    * Opens (creating when missing) the store's file. `say` tells the user of a migration of the file.
@@ -73,18 +90,26 @@ export class ItemsDb {
   ) {
     this.current = current;
     // reads go through `items`: the view of format 2, the table of format 1 (the same columns)
-    this.get = db.prepare('SELECT item, sets, expires FROM items WHERE pk = ? AND sk = ?');
+    this.get = new KeyedStatement(db, 'SELECT item, sets, expires FROM items WHERE');
     this.version = db.prepare('PRAGMA data_version');
   }
 
-  /** Gives this connection a bulk writer's page cache (`BULK_CACHE_KIB`, ./sqlite.ts). */
-  useBulkCache(): void {
+  /**
+   * Makes this connection a bulk writer's (ingest, backfill): its page cache is `BULK_CACHE_KIB`
+   * (./sqlite.ts), and with `deferIndex`, its first write transaction on an empty store defers the key
+   * index of the index partitions to the end of the run (./deferred-index.ts, `finishIfDeferred`).
+   */
+  asBulkWriter(deferIndex: boolean): void {
     this.db.exec(`PRAGMA cache_size = -${BULK_CACHE_KIB}`);
+    this.bulk = true;
+    this.mayDefer = deferIndex;
   }
 
   /**
    * Begins a write transaction (IMMEDIATE: the write lock is waited for, up to the busy timeout).
-   * The first on a file of format 1 migrates it first, in a transaction of its own.
+   * The first on a file of format 1 migrates it first, in a transaction of its own. A key index left
+   * deferred by a run that did not finish is built first, unless this is a bulk writer (which carries
+   * on, and builds it when it closes).
    */
   beginWrite(): void {
     if (!this.current) {
@@ -95,6 +120,51 @@ export class ItemsDb {
       this.current = true;
     }
     this.db.exec('BEGIN IMMEDIATE');
+    this.deferred = isDeferred(this.db);
+    if (this.deferred && !this.bulk) {
+      this.say(
+        `trailwatch: ${this.source}: building the index of the local store, which an ingest that stopped before its end left unbuilt…`,
+      );
+      this.finishNow();
+    } else if (!this.deferred && this.mayDefer && isEmpty(this.db)) {
+      defer(this.db);
+      this.deferred = true;
+    }
+    this.mayDefer = false;
+    this.writes().spans.reset(this.deferred);
+  }
+
+  /**
+   * A bulk writer's last step, once its writes are committed: builds the key index if it is deferred
+   * (./deferred-index.ts), in a transaction of its own. @throws the error of SQLite
+   */
+  finishIfDeferred(): void {
+    if (!this.bulk) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      if (isDeferred(this.db)) this.finishNow();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Builds the deferred key index, in the open write transaction (or in one of its own). */
+  private finishNow(): void {
+    if (!this.db.isTransaction) {
+      this.finishIfDeferred();
+      return;
+    }
+    const entries = this.writes();
+    entries.spans.reset(false);
+    finish(this.db, entries, this.say);
+    this.deferred = false;
+  }
+
+  /** Before a read or a once-write of a deferred partition: the index it needs is built first. */
+  private needsIndex(pk: string): void {
+    if (this.deferred && isDeferredPartition(pk)) this.finishNow();
   }
 
   /** `migrateToCurrent`; a failure but the lock's is said to be the migration's. */
@@ -130,6 +200,7 @@ export class ItemsDb {
 
   /** Writes the row unless one has its key; true when it did. */
   insert(r: Row): boolean {
+    this.needsIndex(r.pk);
     return this.writes().insert(r);
   }
 
@@ -141,6 +212,7 @@ export class ItemsDb {
 
   /** One row by key, whatever its TTL. */
   read(pk: string, sk: string): ExpiringRow | undefined {
+    this.needsIndex(pk);
     return this.get.get(pk, sk) as ExpiringRow | undefined;
   }
 
@@ -156,7 +228,24 @@ export class ItemsDb {
    * refuses the same update), or its name cannot be a JSON path key
    */
   addToStringSets(additions: readonly StringSetAddition[]): void {
-    this.writes().addToStringSets(additions);
+    if (!this.deferred) {
+      this.writes().addToStringSets(additions);
+      return;
+    }
+    // those to rows of deferred partitions just written are made now, the others when the index is
+    // built (./deferred-index.ts)
+    const entries = this.writes();
+    const now: StringSetAddition[] = [];
+    const later: StringSetAddition[] = [];
+    for (const a of additions) {
+      if (!isDeferredPartition(a.pk)) now.push(a);
+      else if (a.values.length > 0) {
+        checkAttribute(a, this.source);
+        (entries.locate(a.pk, a.sk) ? now : later).push(a);
+      }
+    }
+    if (now.length > 0) entries.addToStringSets(now);
+    if (later.length > 0) deferAdditions(this.db, later);
   }
 
   /** Up to `limit` rows of the whole table in key order, after the key `after` (exclusive). */
@@ -183,8 +272,10 @@ export class ItemsDb {
 
   /** Rows of a partition in sort key order, within the range, after `after`, not expired. */
   query(pk: string, q: PartitionQuery): PartitionRow[] {
+    this.needsIndex(pk);
     const ranged = q.from !== undefined || q.to !== undefined;
-    const statement = this.readStatement(ranged, q.newestFirst, q.after !== undefined);
+    const kept = !isDeferredPartition(pk);
+    const statement = this.readStatement(kept, ranged, q.newestFirst, q.after !== undefined);
     const values: (string | number)[] = [pk];
     if (ranged) values.push(q.from ?? '', q.to ?? '\uffff');
     if (q.after !== undefined) values.push(q.after);
@@ -192,12 +283,16 @@ export class ItemsDb {
     return statement.all(...values) as unknown as PartitionRow[];
   }
 
-  /** The SELECT of one shape of partition read (8 shapes, each prepared on first use). */
-  private readStatement(ranged: boolean, newestFirst: boolean, after: boolean): StatementSync {
-    const shape = `${+ranged}${+newestFirst}${+after}`;
+  /**
+   * The SELECT of one shape of partition read (16 shapes, each prepared on first use). A partition that
+   * is never deferred says so (`KEPT`: ./deferred-index.ts), for SQLite to use its index then.
+   */
+  private readStatement(kept: boolean, ranged: boolean, newestFirst: boolean, after: boolean): StatementSync {
+    const shape = `${+kept}${+ranged}${+newestFirst}${+after}`;
     let statement = this.reads.get(shape);
     if (!statement) {
       const conditions = [
+        ...(kept ? [KEPT] : []),
         'pk = ?',
         ...(ranged ? ['sk BETWEEN ? AND ?'] : []),
         ...(after ? [newestFirst ? 'sk < ?' : 'sk > ?'] : []),

@@ -32,6 +32,11 @@ export interface OpenLocalStoreOptions {
    */
   readonly cacheReads?: boolean;
   /**
+   * A bulk writer (`groupCommits`) into a new store builds the key index of the index partitions once
+   * at the end rather than row by row (./deferred-index.ts). @default true
+   */
+  readonly deferIndex?: boolean;
+  /**
    * Where migration messages go (the dynalite store's; a file's of format 1 too, except on the
    * store's thread, which writes that one to stderr). @default stderr
    */
@@ -60,9 +65,18 @@ export async function openLocalStore(
     say(
       `trailwatch: ${dir}: waiting for another process writing to the local store (an ingest or a backfill) to let go of it…`,
     );
+  const deferIndex = options.deferIndex !== false;
   const { executor, created } = options.thread
-    ? await startThread({ file, source: dir }, toError, waiting)
-    : inProcess(file, dir, toError, waiting, options.groupCommits === true ? COMMIT_EVERY_MS : 0, say);
+    ? await startThread({ file, source: dir, deferIndex }, toError, waiting)
+    : inProcess(
+        file,
+        dir,
+        toError,
+        waiting,
+        options.groupCommits === true ? COMMIT_EVERY_MS : 0,
+        say,
+        deferIndex,
+      );
   const queue = new OpQueue(executor, toError);
   return {
     store: new LocalStore(queue, dir, created, options.cacheReads === true),
@@ -119,12 +133,13 @@ function inProcess(
   onWait: () => void,
   commitEveryMs: number,
   say: (line: string) => void,
+  deferIndex: boolean,
 ): { executor: Executor; created: boolean } {
   const db = ItemsDb.open(file, source, say);
-  const batches = new Batches(db, commitEveryMs);
+  const batches = new Batches(db, commitEveryMs, deferIndex);
   const close = async (): Promise<void> => {
     try {
-      batches.flush();
+      batches.close();
     } catch (error) {
       const failure = (error as { failure?: FailedOp }).failure;
       throw failure ? toError(failure) : error;

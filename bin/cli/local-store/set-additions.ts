@@ -16,7 +16,7 @@ import type { BodyRefs } from './entries';
  */
 
 /** A row found by its key. */
-interface Located {
+export interface Located {
   readonly id: number;
   readonly body: number | null;
   readonly sets: string | null;
@@ -51,7 +51,6 @@ const CHANGED_BODY = `SELECT refs, json_type(doc, ?1) AS type, ${union('doc')} A
   FROM (SELECT refs, '{' || json AS doc FROM bodies WHERE id = ?3)`;
 
 export class SetAdditions {
-  private readonly locate: StatementSync;
   private readonly addToWhole: StatementSync;
   private readonly changedBody: StatementSync;
   private readonly setBody: StatementSync;
@@ -62,8 +61,9 @@ export class SetAdditions {
     /** The store's name in errors. */
     private readonly source: string,
     private readonly refs: BodyRefs,
+    /** The row of an item, if any (./entries.ts). */
+    private readonly locate: (pk: string, sk: string) => Located | undefined,
   ) {
-    this.locate = db.prepare('SELECT rowid AS id, body, sets FROM entries WHERE pk = ? AND sk = ?');
     this.addToWhole = db.prepare(ADD_TO_WHOLE);
     this.changedBody = db.prepare(CHANGED_BODY);
     this.setBody = db.prepare('UPDATE bodies SET json = ? WHERE id = ?');
@@ -71,23 +71,25 @@ export class SetAdditions {
   }
 
   /**
+   * Makes the additions; with `upto`, only to rows whose id is at most that (the others are taken as
+   * missing: ./deferred-index.ts).
    * @throws StoreWriteError when the attribute holds something other than a string set (DynamoDB
    * refuses the same update), or its name cannot be a JSON path key; the additions before it are made
    */
-  run(additions: readonly StringSetAddition[]): void {
+  run(additions: readonly StringSetAddition[], upto?: number): void {
     this.refs.during(() => {
       const groups = new Map<string, Group>();
       try {
         const pending = new Set<number>();
         for (const a of additions) {
           if (a.values.length === 0) continue;
-          let row = this.find(a);
+          let row = this.find(a, upto);
           if (!row) continue;
           if (pending.has(row.id)) {
             // met again: its first addition is made before this one reads it
             this.flush(groups);
             pending.clear();
-            row = this.find(a) as Located;
+            row = this.find(a, upto) as Located;
           }
           if (row.body === null) this.addWhole(a, row.id);
           else {
@@ -104,13 +106,10 @@ export class SetAdditions {
   }
 
   /** The row of the addition's item, if any. @throws StoreWriteError for an attribute name that cannot be a path */
-  private find(a: StringSetAddition): Located | undefined {
-    if (/["\\]/.test(a.attribute))
-      throw new StoreWriteError(
-        `cannot add to the attribute ${JSON.stringify(a.attribute)}: its name has a quote or a backslash`,
-        this.source,
-      );
-    return this.locate.get(a.pk, a.sk) as Located | undefined;
+  private find(a: StringSetAddition, upto: number | undefined): Located | undefined {
+    checkAttribute(a, this.source);
+    const row = this.locate(a.pk, a.sk);
+    return row && (upto === undefined || row.id <= upto) ? row : undefined;
   }
 
   private addWhole(a: StringSetAddition, id: number): void {
@@ -175,6 +174,15 @@ export class SetAdditions {
       this.source,
     );
   }
+}
+
+/** @throws StoreWriteError for an attribute name that cannot be a JSON path key */
+export function checkAttribute(a: StringSetAddition, source: string): void {
+  if (/["\\]/.test(a.attribute))
+    throw new StoreWriteError(
+      `cannot add to the attribute ${JSON.stringify(a.attribute)}: its name has a quote or a backslash`,
+      source,
+    );
 }
 
 function pathOf(a: StringSetAddition): string {

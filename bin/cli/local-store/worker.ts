@@ -12,6 +12,8 @@ import { lockWaitingRunner } from './lock-wait';
 export interface WorkerData {
   readonly file: string;
   readonly source: string;
+  /** Batches' `deferIndex`. */
+  readonly deferIndex: boolean;
 }
 
 /** The first message: the file is open (and whether this open created its tables), or why not. */
@@ -43,7 +45,7 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
     port.close();
     return;
   }
-  const batches = new Batches(db);
+  const batches = new Batches(db, undefined, data.deferIndex);
   const run = lockWaitingRunner(batches, () => port.postMessage({ type: 'waiting' } satisfies Waiting));
   // in order: a batch waiting for the lock holds back those after it, and the close
   let last: Promise<unknown> = Promise.resolve();
@@ -62,7 +64,7 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
 /** Commits what is left and closes the file; a failure is reported, not thrown. */
 function closeAll(batches: Batches, db: ItemsDb): Closed {
   try {
-    batches.flush();
+    batches.close();
     return { type: 'closed' };
   } catch (error) {
     return { type: 'closed', failure: (error as { failure?: FailedOp }).failure ?? failureOf(error) };

@@ -23,6 +23,8 @@ export interface IndexDefinition<Kind extends string = string> {
   valuesOf(event: IndexedEvent): readonly string[];
   /** Its `trailwatch query <kind>` subcommand; none for an internal index. */
   readonly lookup?: IndexLookup;
+  /** See `IndexSpec.readByRules`. */
+  readonly readByRules: boolean;
 }
 
 /** An index with a `trailwatch query <kind>` subcommand. */
@@ -82,6 +84,14 @@ export interface IndexSpec<Kind extends string> {
   readonly valuesOf: (event: IndexedEvent) => readonly string[];
   /** Its `query` subcommand; leave it out for an internal index. */
   readonly lookup?: IndexLookup;
+  /**
+   * The stateful rules read its partitions while files are ingested (an SSH key's pushes, a rule's
+   * own history). The partitions of every other index are only written then, so the local store
+   * builds their part of its key index at the end of a new store's first ingest, at once
+   * (bin/cli/local-store/deferred-index.ts); a rule that reads one still gets its answer, the index
+   * built first. @default false
+   */
+  readonly readByRules?: boolean;
 }
 
 /**
@@ -101,6 +111,7 @@ export function defineIndex<const Kind extends string>(spec: IndexSpec<Kind>): I
     prefix,
     partitionKey: normalize ? (value) => `${prefix}${normalize(value)}` : (value) => `${prefix}${value}`,
     valuesOf: spec.valuesOf,
+    readByRules: spec.readByRules === true,
   };
   return spec.lookup ? { ...index, lookup: spec.lookup } : index;
 }

@@ -14,6 +14,7 @@ import { defineIndex, NO_VALUES } from './define';
 export const historyIndex = defineIndex({
   kind: 'history',
   prefix: HISTORY_PREFIX,
+  readByRules: true,
   valuesOf: (event: IndexedEvent) => {
     let out: readonly string[] = NO_VALUES;
     for (const rule of STATEFUL_RULES) {

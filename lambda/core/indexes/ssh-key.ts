@@ -6,6 +6,7 @@ import { defineIndex, NO_VALUES } from './define';
 export const sshKeyIndex = defineIndex({
   kind: 'key',
   prefix: 'KEY#',
+  readByRules: true,
   valuesOf: (event) => (event.ssh?.fingerprint ? [event.ssh.fingerprint] : NO_VALUES),
   lookup: {
     argument: '<fingerprint>',
