@@ -2,7 +2,6 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreWriteError } from '../../../lambda/core/errors';
 import { INDEXES } from '../../../lambda/core/indexes';
 import type { StringSetAddition } from '../../../lambda/core/store-port';
-import type { Row } from './codec';
 import type { Entries } from './entries';
 import { sqliteCode } from './sqlite';
 
@@ -108,7 +107,7 @@ export function finish(db: DatabaseSync, entries: Entries, say: (line: string) =
     if (calls.length === 0) break;
     for (const call of calls) {
       try {
-        entries.addToStringSets(JSON.parse(call.additions) as StringSetAddition[], call.upto);
+        entries.addToStringSets(JSON.parse(call.additions) as StringSetAddition[], { upto: call.upto });
       } catch (error) {
         if (!(error instanceof StoreWriteError)) throw error;
         say(
@@ -180,45 +179,58 @@ export class KeyedStatement {
   }
 }
 
-/** Sort keys whose last write `RecentSpans` remembers (the events of the last few files). */
+/** Sort keys whose last write `RecentSpans` remembers (the events of the last files). */
 const RECENT_SORT_KEYS = 4096;
-/** A write of more rows than this is not remembered (a row is looked for among the write's rows). */
+/** Rows of one sort key in a row beyond which a write is not remembered (an addition looks among them). */
 const MAX_SPAN_ROWS = 64;
 
 /**
- * Where the last write of each recent sort key went: the row ids of that write (its rows are
- * inserted one after the other). A finding is marked on an event's index items right after they were
- * written (the rules run at the end of each file, on its events), so a string-set addition to a row of
- * a deferred partition finds it among the rows of the last write of its sort key and is made at once;
- * found there, it is the newest row of its key (a later write of the key would be a later write of its
- * sort key). Only an addition not found there waits for the index. Forgotten at each transaction's
- * begin (a rolled-back write's ids are given again) and once the index is built.
+ * Where the last write of rows of deferred partitions went, for each recent sort key: their ids
+ * (consecutive such rows of one write with the same sort key: an event's index items; the rows of
+ * other partitions between them are not looked at). A finding is marked on the items of an event
+ * of the file just read, right after they were written (the rules run at the end of each file), so a
+ * string-set addition to a row of a deferred partition finds it there and is made at once; found
+ * there, it is the newest row of its key (a later write of the key would be a later write of a deferred
+ * partition's row with its sort key). Only an addition not found there waits for the index. Forgotten at each transaction's begin (a
+ * rolled-back write's ids are given again) and once the index is built.
  */
 export class RecentSpans {
   private readonly spans = new Map<string, { readonly lo: number; readonly hi: number }>();
   /** Whether the key index is deferred (else nothing is remembered). */
   active = false;
+  /** The rows of the write under way: their sort key, first and last id. */
+  private sk: string | undefined;
+  private lo = 0;
+  private hi = 0;
 
   /** Forgets everything; remembers from now on if `active`. */
   reset(active: boolean): void {
     this.spans.clear();
     this.active = active;
+    this.sk = undefined;
   }
 
-  /** The rows of one write were given the ids `lo`..`hi`. */
-  wrote(rows: readonly Row[], lo: number, hi: number): void {
-    if (rows.length > MAX_SPAN_ROWS) return;
-    let previous: string | undefined;
-    for (const r of rows) {
-      if (r.sk === previous) continue;
-      previous = r.sk;
-      this.spans.delete(r.sk);
-      this.spans.set(r.sk, { lo, hi });
+  /** A row of the write under way, and its id (0: it replaced one, in a partition kept indexed). */
+  row(pk: string, sk: string, id: number): void {
+    if (id === 0 || !isDeferredPartition(pk)) return;
+    if (sk !== this.sk) {
+      this.end();
+      this.sk = sk;
+      this.lo = id;
     }
-    for (const sk of this.spans.keys()) {
-      if (this.spans.size <= RECENT_SORT_KEYS) break;
-      this.spans.delete(sk);
-    }
+    this.hi = id;
+  }
+
+  /** The write is done. */
+  end(): void {
+    const sk = this.sk;
+    if (sk === undefined) return;
+    this.sk = undefined;
+    // a span not remembered must not leave an older one of its sort key behind
+    this.spans.delete(sk);
+    if (this.hi - this.lo >= MAX_SPAN_ROWS) return;
+    this.spans.set(sk, { lo: this.lo, hi: this.hi });
+    if (this.spans.size > RECENT_SORT_KEYS) this.spans.delete(this.spans.keys().next().value as string);
   }
 
   get(sk: string): { readonly lo: number; readonly hi: number } | undefined {

@@ -2,7 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { StringSetAddition } from '../../../lambda/core/store-port';
 import { type Row, wholeJson } from './codec';
 import { isDeferredPartition, KEPT, KeyedStatement, RecentSpans } from './deferred-index';
-import { type Located, SetAdditions } from './set-additions';
+import { type AdditionOptions, type Located, SetAdditions } from './set-additions';
 
 /**
  * The writes of the local store's format 2 (./sqlite.ts). A row of `entries` holds an item's JSON
@@ -131,8 +131,7 @@ export class Entries {
    * any other row is written whole.
    */
   write(rows: readonly Row[]): void {
-    let first = 0;
-    let last = 0;
+    const spans = this.spans.active ? this.spans : undefined;
     this.refs.during(() => {
       for (let i = 0; i < rows.length; ) {
         const rest = (rows[i] as Row).rest;
@@ -142,14 +141,11 @@ export class Entries {
         for (; i < end; i++) {
           const r = rows[i] as Row;
           const id = this.put(r, body === null ? wholeJson(r) : r.item, body);
-          if (id !== 0) {
-            first ||= id;
-            last = id;
-          }
+          spans?.row(r.pk, r.sk, id);
         }
       }
     });
-    if (this.spans.active && first !== 0) this.spans.wrote(rows, first, last);
+    spans?.end();
   }
 
   /** Writes the row whole unless one has its key; true when it did. */
@@ -158,8 +154,8 @@ export class Entries {
   }
 
   /** ./set-additions.ts */
-  addToStringSets(additions: readonly StringSetAddition[], upto?: number): void {
-    this.additions.run(additions, upto);
+  addToStringSets(additions: readonly StringSetAddition[], options?: AdditionOptions): void {
+    this.additions.run(additions, options);
   }
 
   /** Deletes rows (replaced ones: ./deferred-index.ts), and each body no row has any more. */

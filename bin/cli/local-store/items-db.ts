@@ -13,7 +13,6 @@ import {
   KeyedStatement,
 } from './deferred-index';
 import { Entries } from './entries';
-import { checkAttribute } from './set-additions';
 import { BULK_CACHE_KIB, FORMAT_VERSION, isBusy, migrateToCurrent, openDatabase } from './sqlite';
 
 /**
@@ -234,18 +233,17 @@ export class ItemsDb {
     }
     // those to rows of deferred partitions just written are made now, the others when the index is
     // built (./deferred-index.ts)
-    const entries = this.writes();
-    const now: StringSetAddition[] = [];
     const later: StringSetAddition[] = [];
-    for (const a of additions) {
-      if (!isDeferredPartition(a.pk)) now.push(a);
-      else if (a.values.length > 0) {
-        checkAttribute(a, this.source);
-        (entries.locate(a.pk, a.sk) ? now : later).push(a);
-      }
+    try {
+      this.writes().addToStringSets(additions, {
+        missing: (a) => {
+          if (isDeferredPartition(a.pk)) later.push(a);
+        },
+      });
+    } finally {
+      // also when one failed: those before it are made (as `SetAdditions.run` makes them)
+      if (later.length > 0) deferAdditions(this.db, later);
     }
-    if (now.length > 0) entries.addToStringSets(now);
-    if (later.length > 0) deferAdditions(this.db, later);
   }
 
   /** Up to `limit` rows of the whole table in key order, after the key `after` (exclusive). */

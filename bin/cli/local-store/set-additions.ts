@@ -15,6 +15,12 @@ import type { BodyRefs } from './entries';
  * run in order: a row met a second time in one call sees the first addition.
  */
 
+/** See `SetAdditions.run`. */
+export interface AdditionOptions {
+  readonly upto?: number;
+  readonly missing?: (a: StringSetAddition) => void;
+}
+
 /** A row found by its key. */
 export interface Located {
   readonly id: number;
@@ -72,11 +78,12 @@ export class SetAdditions {
 
   /**
    * Makes the additions; with `upto`, only to rows whose id is at most that (the others are taken as
-   * missing: ./deferred-index.ts).
+   * missing), and each addition whose row is not found is given to `missing` (./deferred-index.ts).
    * @throws StoreWriteError when the attribute holds something other than a string set (DynamoDB
    * refuses the same update), or its name cannot be a JSON path key; the additions before it are made
    */
-  run(additions: readonly StringSetAddition[], upto?: number): void {
+  run(additions: readonly StringSetAddition[], where: AdditionOptions = {}): void {
+    const { upto, missing } = where;
     this.refs.during(() => {
       const groups = new Map<string, Group>();
       try {
@@ -84,7 +91,10 @@ export class SetAdditions {
         for (const a of additions) {
           if (a.values.length === 0) continue;
           let row = this.find(a, upto);
-          if (!row) continue;
+          if (!row) {
+            missing?.(a);
+            continue;
+          }
           if (pending.has(row.id)) {
             // met again: its first addition is made before this one reads it
             this.flush(groups);
