@@ -22,9 +22,10 @@ import { sqliteCode } from './sqlite';
  * - a row of a deferred partition is inserted as it comes: two with one key may both be there until
  *   the end, when the newer is kept (as a replacement would have);
  * - a string-set addition to a row of a deferred partition (a finding marked on an event's index
- *   items) is recorded with the last row id at the time (`deferred_additions`), and made at the end
- *   to the row that was there then, unless it was written again since (as it would have been lost),
- *   and never to a row that was missing (which stays missing);
+ *   items) is made at once when the row was just written (`RecentSpans` below); otherwise it is
+ *   recorded with the last row id at the time (`deferred_additions`), and made at the end to the row
+ *   that was there then, unless it was written again since (as it would have been lost), and never to
+ *   a row that was missing (which stays missing);
  * - another process reading a deferred partition gets the right rows, read without the index (a
  *   scan), and may meet both rows of a key written twice.
  *
@@ -34,13 +35,14 @@ import { sqliteCode } from './sqlite';
  * partition (a rule that would) finishes first too, so an answer is never a scan's.
  */
 
-/** The key prefixes of the deferred partitions: every index's the rules do not read. */
+/**
+ * The key prefixes of the deferred partitions: every index's the rules do not read. Written into SQL
+ * as they are (`KEPT`): an index's prefix is capitals, digits and `_` before `#`
+ * (test/unit/indexes.test.ts).
+ */
 export const DEFERRED_PREFIXES: readonly string[] = INDEXES.filter((i) => !i.readByRules).map(
   (i) => i.prefix,
 );
-
-for (const prefix of DEFERRED_PREFIXES)
-  if (!/^[A-Z]+#$/.test(prefix)) throw new Error(`index prefix ${prefix} cannot be a SQL bound`);
 
 /** Whether a row of partition `pk` is in a deferred partition. */
 export function isDeferredPartition(pk: string): boolean {
