@@ -7,6 +7,7 @@ import { encodeItems } from '../../bin/cli/local-store/codec';
 import { DEFERRED_PREFIXES, KEPT } from '../../bin/cli/local-store/deferred-index';
 import { ItemsDb } from '../../bin/cli/local-store/items-db';
 import { type OpenedLocalStore, openLocalStore, STORE_FILE } from '../../bin/cli/local-store/open';
+import { snapshotItems } from '../../bin/cli/local-store/snapshot';
 import type { TableItem } from '../../lambda/core/items';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import type { StringSetAddition } from '../../lambda/core/store-port';
@@ -304,6 +305,19 @@ describe('the key index of a new store, built at the end of its first bulk run',
       false,
       true,
     ]);
+  });
+
+  it("serve's snapshot of a store a stopped run left builds the index first, saying so, then reads every item in key order", async () => {
+    const dir = join(root, 'snapshot');
+    stoppedRun(dir);
+    const said: string[] = [];
+    const keys: string[] = [];
+    for await (const chunk of snapshotItems(dir, (line) => said.push(line), 3))
+      for (const item of chunk) keys.push(`${item.pk}|${item.sk}`);
+    expect(said).toEqual([expect.stringMatching(/building the index of the local store/)]);
+    expect(keys).toEqual([...dumpStore(dir).keys()]);
+    expect(keys).toHaveLength(8);
+    expect(indexState(dir)).toEqual({ deferred: false, indexes: ['items_key'], miscounted: 0 });
   });
 
   it('a bulk run that reads a partition whose keys wait builds the index first, and reads it through the index', async () => {

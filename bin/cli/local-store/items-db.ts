@@ -121,9 +121,7 @@ export class ItemsDb {
     this.db.exec('BEGIN IMMEDIATE');
     this.deferred = isDeferred(this.db);
     if (this.deferred && !this.bulk) {
-      this.say(
-        `trailwatch: ${this.source}: building the index of the local store, which an ingest that stopped before its end left unbuilt…`,
-      );
+      this.say(this.leftUnbuilt());
       this.finishNow();
     } else if (!this.deferred && this.mayDefer && isEmpty(this.db)) {
       defer(this.db);
@@ -135,24 +133,40 @@ export class ItemsDb {
 
   /**
    * A bulk writer's last step, once its writes are committed: builds the key index if it is deferred
-   * (./deferred-index.ts), in a transaction of its own. @throws the error of SQLite
+   * (./deferred-index.ts). @throws the error of SQLite
    */
   finishIfDeferred(): void {
-    if (!this.bulk) return;
+    if (this.bulk) this.buildDeferredIndex();
+  }
+
+  /**
+   * Builds the key index if it is deferred, in a transaction of its own, saying so when `say` (a reader
+   * of the whole store in key order: `serve`, before its snapshot). @throws the error of SQLite
+   */
+  buildDeferredIndex(say = false): void {
+    if (!isDeferred(this.db)) return;
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      if (isDeferred(this.db)) this.finishNow();
+      if (isDeferred(this.db)) {
+        if (say) this.say(this.leftUnbuilt());
+        this.finishNow();
+      }
       this.db.exec('COMMIT');
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /** What a process that builds an index another left deferred says. */
+  private leftUnbuilt(): string {
+    return `trailwatch: ${this.source}: building the index of the local store, which an ingest that stopped before its end left unbuilt…`;
   }
 
   /** Builds the deferred key index, in the open write transaction (or in one of its own). */
   private finishNow(): void {
     if (!this.db.isTransaction) {
-      this.finishIfDeferred();
+      this.buildDeferredIndex();
       return;
     }
     const entries = this.writes();

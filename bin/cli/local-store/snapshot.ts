@@ -12,8 +12,10 @@ export async function* snapshotItems(
   say?: (line: string) => void,
   chunk = 2000,
 ): AsyncGenerator<Record<string, unknown>[]> {
-  const db = ItemsDb.open(await storeFile(dir, say), dir);
+  const db = ItemsDb.open(await storeFile(dir, say), dir, say);
   try {
+    // read in key order: an index an interrupted ingest left unbuilt is built first (./deferred-index.ts)
+    db.buildDeferredIndex(true);
     db.db.exec('BEGIN');
     let after: { pk: string; sk: string } | undefined;
     for (;;) {
