@@ -143,7 +143,7 @@ function buildIndex(db: DatabaseSync, entries: Entries): void {
     db.exec(FULL_INDEX);
   } catch (error) {
     if (sqliteCode(error) !== SQLITE_CONSTRAINT) throw error;
-    entries.dropRows(olderDuplicates(db));
+    dropOlderDuplicates(db, entries);
     db.exec(FULL_INDEX);
   } finally {
     db.exec('PRAGMA threads = 0');
@@ -151,15 +151,30 @@ function buildIndex(db: DatabaseSync, entries: Entries): void {
   }
 }
 
-/** The rows of deferred partitions that a newer row with the same key replaces. */
-function olderDuplicates(db: DatabaseSync): { id: number; body: number | null }[] {
-  return db
-    .prepare(
-      `SELECT id, body FROM (SELECT rowid AS id, body,
-          row_number() OVER (PARTITION BY pk, sk ORDER BY rowid DESC) AS newer
-        FROM entries WHERE NOT ${KEPT}) WHERE newer > 1`,
-    )
-    .all() as { id: number; body: number | null }[];
+/** Rows deleted at a time. */
+const DROP_PAGE = 1000;
+
+/**
+ * Deletes the rows of deferred partitions that a newer row with the same key replaces (listed in a
+ * temporary table first: however many there are, they are never all in memory).
+ */
+function dropOlderDuplicates(db: DatabaseSync, entries: Entries): void {
+  db.exec('CREATE TEMP TABLE older (id INTEGER PRIMARY KEY, body INTEGER)');
+  try {
+    db.exec(`INSERT INTO temp.older (id, body) SELECT id, body FROM (SELECT rowid AS id, body,
+        row_number() OVER (PARTITION BY pk, sk ORDER BY rowid DESC) AS newer
+      FROM entries WHERE NOT ${KEPT}) WHERE newer > 1`);
+    const page = db.prepare('SELECT id, body FROM temp.older WHERE id > ? ORDER BY id LIMIT ?');
+    for (let after = 0; ; ) {
+      const rows = page.all(after, DROP_PAGE) as { id: number; body: number | null }[];
+      const last = rows[rows.length - 1];
+      if (!last) break;
+      entries.dropRows(rows);
+      after = last.id;
+    }
+  } finally {
+    db.exec('DROP TABLE temp.older');
+  }
 }
 
 /**
