@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { discoverFiles, ingestFiles } from '../../bin/cli/ingest';
 import { Batches } from '../../bin/cli/local-store/batch';
 import { encodeItems } from '../../bin/cli/local-store/codec';
@@ -261,30 +262,112 @@ describe('the key index of a new store, built at the end of its first bulk run',
     db.db.close();
   }
 
-  it('a run stopped before its end leaves a store that reads right; the next writer builds the index first, saying so', async () => {
-    const dir = join(root, 'stopped');
+  it('a run stopped before its end: its first reader of an index partition builds the index first, saying so, and reads through it', async () => {
+    const dir = join(root, 'stopped-read');
     stoppedRun(dir);
     expect(indexState(dir)).toMatchObject({ deferred: true, indexes: ['kept_key'] });
-
-    const reader = await open('stopped', {});
-    const { items } = await reader.store.query(DEFERRED[0] as string);
-    expect(items.map((i) => i.version)).toEqual([1, 1]);
-    // a finding marked on a deferred partition's item waits for the index
-    expect(items.every((i) => i.findings === undefined)).toBe(true);
-    expect(indexState(dir).deferred).toBe(true);
-
     const said: string[] = [];
-    const writer = await open('stopped', { say: (line) => said.push(line) });
-    await writer.store.write(eventItems(3, KEPT_PARTITIONS, 1));
+    const reader = await open('stopped-read', { say: (line) => said.push(line) });
+    // a partition kept indexed is read as it is
+    const kept = await reader.store.query(KEPT_PARTITIONS[0] as string);
+    expect(kept.items.map((i) => i.eventID)).toEqual(['e1']);
+    expect(said).toEqual([]);
+    expect(indexState(dir).deferred).toBe(true);
+    const { items } = await reader.store.query(DEFERRED[0] as string);
     expect(said).toEqual([
-      expect.stringMatching(/building the index of the local store, which an ingest that stopped/),
+      expect.stringMatching(
+        /building the index of the local store, which its first ingest builds at its end/,
+      ),
     ]);
     expect(indexState(dir)).toEqual({ deferred: false, indexes: ['items_key'], miscounted: 0 });
-    const marked = await reader.store.query(DEFERRED[0] as string);
-    expect(marked.items.map((i) => (i.findings as Set<string> | undefined)?.has('r1') ?? false)).toEqual([
-      false,
-      true,
+    // the finding on event 1's items, kept for the end, is made
+    expect(
+      items.map((i) => [i.eventID, (i.findings as Set<string> | undefined)?.has('r1') ?? false]),
+    ).toEqual([
+      ['e2', false],
+      ['e1', true],
     ]);
+    await reader.store.query(DEFERRED[1] as string);
+    expect(said).toHaveLength(1);
+  });
+
+  it('a reader that cannot build the index (the store locked past its wait) says why and reads the right items without it', async () => {
+    const dir = join(root, 'stopped-locked');
+    stoppedRun(dir);
+    const said: string[] = [];
+    const reader = ItemsDb.open(join(dir, STORE_FILE), dir, (line) => said.push(line));
+    const holder = new DatabaseSync(join(dir, STORE_FILE));
+    try {
+      reader.db.exec('PRAGMA busy_timeout = 50');
+      holder.exec('BEGIN IMMEDIATE');
+      const rows = reader.query(DEFERRED[2] as string, { newestFirst: true, now: NOW_S });
+      expect(rows.map((r) => r.sk)).toEqual([expect.stringMatching(/#e2$/), expect.stringMatching(/#e1$/)]);
+      expect(said).toEqual([
+        expect.stringMatching(
+          /cannot build the index its first ingest left to its end \(database is locked\); reading the store without it, slower/,
+        ),
+      ]);
+      holder.exec('ROLLBACK');
+      expect(indexState(dir).deferred).toBe(true);
+    } finally {
+      holder.close();
+      reader.close();
+    }
+  });
+
+  it('a run stopped before its end: the next writer builds the index first, saying so', async () => {
+    const dir = join(root, 'stopped-write');
+    stoppedRun(dir);
+    const said: string[] = [];
+    const writer = await open('stopped-write', { say: (line) => said.push(line) });
+    await writer.store.write(eventItems(3, KEPT_PARTITIONS, 1));
+    expect(said).toEqual([expect.stringMatching(/building the index of the local store/)]);
+    expect(indexState(dir)).toEqual({ deferred: false, indexes: ['items_key'], miscounted: 0 });
+  });
+
+  it('a query during the first ingest builds the index; the ingest goes on writing it row by row and ends with the same items', async () => {
+    const ingest = await open('during', { groupCommits: true });
+    const rowByRow = await open('during-row-by-row', { groupCommits: true, deferIndex: false });
+    const both = (f: (s: OpenedLocalStore['store']) => Promise<unknown>) =>
+      Promise.all([f(ingest.store), f(rowByRow.store)]);
+    const all = [...DEFERRED, ...KEPT_PARTITIONS];
+    const mark = (n: number, pks: readonly string[], rule: string) =>
+      both((s) =>
+        s.addToStringSets(
+          pks.map((pk) => ({
+            pk,
+            sk: `${sortableTime(T0 + n * 1000)}#e${n}`,
+            attribute: 'findings',
+            values: [rule],
+          })),
+        ),
+      );
+    await both((s) => s.write(eventItems(1, all, 1)));
+    await both((s) => s.write(eventItems(2, all, 1)));
+    await mark(2, all, 'r0');
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(indexState(join(root, 'during')).deferred).toBe(true);
+
+    const said: string[] = [];
+    const query = await open('during', { say: (line) => said.push(line) });
+    const { items } = await query.store.query(DEFERRED[1] as string);
+    expect(items.map((i) => i.eventID)).toEqual(['e2', 'e1']);
+    expect(said).toEqual([expect.stringMatching(/still running/)]);
+    expect(indexState(join(root, 'during')).deferred).toBe(false);
+
+    await mark(1, all, 'r1');
+    await both((s) => s.write(eventItems(3, all, 1)));
+    await both((s) => s.write(eventItems(1, DEFERRED.slice(0, 1), 2)));
+    await mark(1, all, 'r2');
+    await mark(3, all, 'r3');
+    await close(ingest);
+    await close(rowByRow);
+    expect(dumpStore(join(root, 'during'))).toEqual(dumpStore(join(root, 'during-row-by-row')));
+    expect(indexState(join(root, 'during'))).toEqual({
+      deferred: false,
+      indexes: ['items_key'],
+      miscounted: 0,
+    });
   });
 
   it('a run stopped before its end is carried on by the next bulk run, which builds the index at its close', async () => {

@@ -26,13 +26,14 @@ import { sqliteCode } from './sqlite';
  *   recorded with the last row id at the time (`deferred_additions`), and made at the end to the row
  *   that was there then, unless it was written again since (as it would have been lost), and never to
  *   a row that was missing (which stays missing);
- * - another process reading a deferred partition gets the right rows, read without the index (a
- *   scan), and may meet both rows of a key written twice.
+ * - another process that reads a deferred partition builds the index first (./items-db.ts
+ *   `needsIndex`); where it cannot, it reads the right rows without the index (a scan), and may meet
+ *   both rows of a key written twice.
  *
  * The end (`finish`, one transaction): the index is built, the additions made, the state cleared. A
  * bulk writer does it when it closes; a run that stopped before (killed) leaves the state, and the next
  * bulk writer carries on and does it, any other writer first. A bulk writer that must read a deferred
- * partition (a rule that would) finishes first too, so an answer is never a scan's.
+ * partition (a rule that would) finishes first too.
  */
 
 /**

@@ -68,6 +68,8 @@ export class ItemsDb {
   private mayDefer = false;
   /** Whether the key index was deferred when this connection's last write transaction began. */
   private deferred = false;
+  /** Whether this connection found the key index whole, or tried to build it (`needsIndex`). */
+  private indexSeen = false;
 
   /**
    * Opens (creating when missing) the store's file. `say` tells the user of a migration of the file.
@@ -160,7 +162,7 @@ export class ItemsDb {
 
   /** What a process that builds an index another left deferred says. */
   private leftUnbuilt(): string {
-    return `trailwatch: ${this.source}: building the index of the local store, which an ingest that stopped before its end left unbuilt…`;
+    return `trailwatch: ${this.source}: building the index of the local store, which its first ingest builds at its end (that ingest stopped before it, or is still running)…`;
   }
 
   /** Builds the deferred key index, in the open write transaction (or in one of its own). */
@@ -175,9 +177,29 @@ export class ItemsDb {
     this.deferred = false;
   }
 
-  /** Before a read or a once-write of a deferred partition: the index it needs is built first. */
+  /**
+   * Before a read or a once-write of a deferred partition: the index it needs is built first. By the
+   * bulk run that deferred it, at once; by another process (a `query` while a store's first ingest
+   * runs, or after it stopped), once: it waits for the ingest's next commit (two seconds at most),
+   * builds the index of what is stored (the ingest then goes on writing it row by row), and says so.
+   * Where it cannot (a read-only store), it says why and reads without it (a scan: right, slower).
+   */
   private needsIndex(pk: string): void {
-    if (this.deferred && isDeferredPartition(pk)) this.finishNow();
+    if (!isDeferredPartition(pk)) return;
+    if (this.deferred) {
+      this.finishNow();
+      return;
+    }
+    if (this.bulk || this.indexSeen) return;
+    this.indexSeen = true;
+    if (!isDeferred(this.db)) return;
+    try {
+      this.buildDeferredIndex(true);
+    } catch (error) {
+      this.say(
+        `trailwatch: ${this.source}: cannot build the index its first ingest left to its end (${(error as Error)?.message}); reading the store without it, slower`,
+      );
+    }
   }
 
   /** `migrateToCurrent`; a failure but the lock's is said to be the migration's. */
