@@ -142,8 +142,9 @@ export class ItemsDb {
   }
 
   /**
-   * Builds the key index if it is deferred, in a transaction of its own, saying so when `say` (a reader
-   * of the whole store in key order: `serve`, before its snapshot). @throws the error of SQLite
+   * Builds the key index if it is deferred, in a transaction of its own, saying so when `say` (a
+   * process other than the bulk run that deferred it: `serve` before its snapshot, a reader of a
+   * deferred partition). @throws the error of SQLite
    */
   buildDeferredIndex(say = false): void {
     if (!isDeferred(this.db)) return;
