@@ -205,12 +205,13 @@ const MAX_SPAN_ROWS = 64;
 /**
  * Where the last write of rows of deferred partitions went, for each recent sort key: their ids
  * (consecutive such rows of one write with the same sort key: an event's index items; the rows of
- * other partitions between them are not looked at). A finding is marked on the items of an event
- * of the file just read, right after they were written (the rules run at the end of each file), so a
+ * other partitions between them are not looked at). A finding is marked on the items of an event of
+ * the file just read, right after they were written (the rules run at the end of each file), so a
  * string-set addition to a row of a deferred partition finds it there and is made at once; found
- * there, it is the newest row of its key (a later write of the key would be a later write of a deferred
- * partition's row with its sort key). Only an addition not found there waits for the index. Forgotten at each transaction's begin (a
- * rolled-back write's ids are given again) and once the index is built.
+ * there, it is the newest row of its key (a later write of the key would be a later write of a
+ * deferred partition's row with its sort key). Only an addition not found there waits for the index.
+ * Forgotten at each transaction's begin (a rolled-back write's ids are given again) and once the index
+ * is built.
  */
 export class RecentSpans {
   private readonly spans = new Map<string, { readonly lo: number; readonly hi: number }>();

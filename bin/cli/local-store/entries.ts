@@ -80,7 +80,6 @@ interface FoundRow {
 
 export class Entries {
   private readonly insertRow: StatementSync;
-  private readonly findRow: KeyedStatement;
   private readonly replaceRow: StatementSync;
   private readonly deleteRow: StatementSync;
   private readonly locateRow: KeyedStatement;
@@ -100,7 +99,6 @@ export class Entries {
     this.insertRow = db.prepare(
       `INSERT INTO entries (pk, sk, item, sets, expires, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pk, sk) WHERE ${KEPT} DO NOTHING`,
     );
-    this.findRow = new KeyedStatement(db, 'SELECT rowid AS id, body FROM entries WHERE');
     this.replaceRow = db.prepare(
       'UPDATE entries SET item = ?, sets = ?, expires = ?, body = ? WHERE rowid = ?',
     );
@@ -175,7 +173,7 @@ export class Entries {
   private put(r: Row, item: string, body: number | null): number {
     const made = this.insertRow.run(r.pk, r.sk, item, r.sets, r.expires, body);
     if (Number(made.changes) === 1) return Number(made.lastInsertRowid);
-    const old = this.findRow.get(r.pk, r.sk) as unknown as FoundRow;
+    const old = this.locateRow.get(r.pk, r.sk) as FoundRow;
     this.replaceRow.run(item, r.sets, r.expires, body, old.id);
     // the old body counted this row (when it is the new one too: a key twice in one write)
     if (old.body !== null) this.refs.change(old.body, -1);
