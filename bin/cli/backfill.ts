@@ -28,7 +28,14 @@ import {
 import type { Settings } from '../../lambda/core/settings';
 import type { TrailStore } from '../../lambda/core/store-port';
 import type { Interrupt } from './interrupt';
-import { ANY_TIME, FileTurns, NotActedOnError, readAhead, type Turn } from './reader-threads/read-ahead';
+import {
+  ANY_TIME,
+  FileTurns,
+  inTurn,
+  NotActedOnError,
+  readAhead,
+  type Turn,
+} from './reader-threads/read-ahead';
 import { ReaderThreads, readerThreadsFor } from './reader-threads/threads';
 
 /**
@@ -194,7 +201,7 @@ class BackfillRun {
         } else {
           const turn = this.turns?.turn(this.started) ?? ANY_TIME;
           this.started++;
-          await this.pool.start(() => this.processInTurn(object, turn));
+          await this.pool.start(() => inTurn(turn, () => this.process(object, turn)));
         }
       }
       if (!this.halted) {
@@ -225,16 +232,6 @@ class BackfillRun {
           }
         : {}),
     };
-  }
-
-  /** `process`, then the file's turn is taken (in listing order, whatever became of it) and given up. */
-  private async processInTurn(object: LogObject, turn: Turn): Promise<void> {
-    try {
-      await this.process(object, turn);
-    } finally {
-      await turn.take();
-      turn.release();
-    }
   }
 
   private async process(object: LogObject, turn: Turn): Promise<void> {

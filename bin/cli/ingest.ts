@@ -23,7 +23,14 @@ import { RULE_IDS } from '../../lambda/core/rules';
 import type { Settings } from '../../lambda/core/settings';
 import { type LocalFile, readError } from './discover';
 import type { Interrupt } from './interrupt';
-import { ANY_TIME, FileTurns, NotActedOnError, readAhead, type Turn } from './reader-threads/read-ahead';
+import {
+  ANY_TIME,
+  FileTurns,
+  inTurn,
+  NotActedOnError,
+  readAhead,
+  type Turn,
+} from './reader-threads/read-ahead';
 import { ReaderThreads, readerThreadsFor } from './reader-threads/threads';
 
 export { type Discovery, discoverFiles, discoveryWarnings, displayPath, type LocalFile } from './discover';
@@ -104,7 +111,7 @@ export async function ingestFiles(
   try {
     await mapLimit(files, started, async (file, index) => {
       const turn = turns?.turn(index) ?? ANY_TIME;
-      try {
+      await inTurn(turn, async () => {
         if (!stopped() && (await done?.has(file))) {
           await turn.take();
           totals.alreadyDone++;
@@ -117,11 +124,7 @@ export async function ingestFiles(
           const read = classifier ? readAhead(classifier, turn, () => !stopped()) : undefined;
           await ingestCounted(file, { ...options, classifier: read, turn }, seen, totals);
         }
-      } finally {
-        // a file's turn is taken in file order, whatever became of it
-        await turn.take();
-        turn.release();
-      }
+      });
     });
   } finally {
     await classifier?.close();

@@ -123,6 +123,19 @@ export const ANY_TIME: Turn = {
 };
 
 /**
+ * Runs a file's work, then takes the file's turn (in file order, whatever became of the file: the
+ * files after it wait for it) and gives it up.
+ */
+export async function inTurn<T>(turn: Turn, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await turn.take();
+    turn.release();
+  }
+}
+
+/**
  * A file read ahead whose turn came once the run had stopped (Ctrl-C): nothing of it was acted on,
  * so it counts as not started rather than abandoned part-way (an out-of-time error all the same:
  * the pipeline writes nothing more of it and it is not marked done).
