@@ -100,18 +100,23 @@ export function embeddedStoreDir(db: string | undefined, env: NodeJS.ProcessEnv)
   return db ?? (env.TRAILWATCH_DB || undefined) ?? '.trailwatch';
 }
 
-/** Opens the store the flags select, runs `fn` on it and closes it, whatever happened. */
+/**
+ * Opens the store the flags select, runs `fn` on it and closes it, whatever happened (`fn` may close
+ * it first: ./store.ts, `closingOnce`).
+ */
 export async function withStore<T>(
   flags: StoreFlags,
   io: Io,
   fn: (opened: OpenedStore) => Promise<T>,
   options: EmbeddedStoreOptions = {},
 ): Promise<T> {
-  const { openStore } = await import('./store');
-  const opened = await openStore(storeSelection(flags), io.env, {
-    say: (line) => io.err(clean(line)),
-    ...options,
-  });
+  const { closingOnce, openStore } = await import('./store');
+  const opened = closingOnce(
+    await openStore(storeSelection(flags), io.env, {
+      say: (line) => io.err(clean(line)),
+      ...options,
+    }),
+  );
   try {
     return await fn(opened);
   } finally {

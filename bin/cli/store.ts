@@ -72,6 +72,23 @@ export async function openStore(
   });
 }
 
+/**
+ * `opened` with a `close` that runs once, however often it is called (the same promise): a command
+ * may close its store before it prints its summary, so that the summary comes once everything is
+ * stored (the key index of a new store is built at the close: ./local-store/deferred-index.ts), and
+ * close it again on the way out, whatever happened.
+ */
+export function closingOnce(opened: OpenedStore): OpenedStore {
+  let closed: Promise<void> | undefined;
+  return {
+    ...opened,
+    close: () => {
+      closed ??= opened.close();
+      return closed;
+    },
+  };
+}
+
 /** Whether a URL points at this machine. */
 export function isLoopback(url: string): boolean {
   try {

@@ -9,12 +9,22 @@ export interface RecordingIo {
 
 /** An Io that keeps what the CLI writes, for running it in-process. */
 export function recordingIo(
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; now?: number; interactive?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    now?: number;
+    interactive?: boolean;
+    /** Called as each stdout line is written, before it is kept. */
+    onOut?: (line: string) => void;
+  } = {},
 ): RecordingIo {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
-    out: (t) => out.push(t),
+    out: (t) => {
+      options.onOut?.(t);
+      out.push(t);
+    },
     err: (t) => err.push(t),
     interactive: options.interactive ?? false,
     // no COLUMNS from the shell: tables in full unless a test sets a width

@@ -17,6 +17,32 @@ export function readStoreFile<T>(dir: string, read: (db: DatabaseSync) => T): T 
 }
 
 /**
+ * What the local store's file in `dir` says of its key index (bin/cli/local-store/deferred-index.ts),
+ * read as another process would: still deferred, the indexes there, and bodies whose counts are wrong.
+ */
+export function keyIndexState(dir: string): { deferred: boolean; indexes: string[]; miscounted: number } {
+  return readStoreFile(dir, (db) => ({
+    deferred: db.prepare("SELECT 1 AS yes FROM meta WHERE key = 'deferred_index'").get() !== undefined,
+    indexes: (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").all() as {
+        name: string;
+      }[]
+    )
+      .map((r) => r.name)
+      .filter((name) => !name.startsWith('sqlite_')),
+    miscounted: (
+      db
+        .prepare(
+          `SELECT count(*) AS n FROM bodies b LEFT JOIN
+            (SELECT body, count(*) AS c FROM entries WHERE body IS NOT NULL GROUP BY body) r ON r.body = b.id
+          WHERE b.refs != coalesce(r.c, 0) OR b.refs <= 0`,
+        )
+        .get() as { n: number }
+    ).n,
+  }));
+}
+
+/**
  * File markers committed so far in the local store in `db` whose key starts with `prefix` (read from
  * another connection, as another process would see them; 0 while the store has no tables).
  */

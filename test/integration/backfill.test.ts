@@ -24,6 +24,7 @@ import { cli } from '../helpers/cli';
 import { type LocalDynamo, TEST_CREDENTIALS } from '../helpers/dynalite';
 import { chunks, ec2Call, logFile } from '../helpers/records';
 import type { LocalS3 } from '../helpers/s3rver';
+import { keyIndexState } from '../helpers/store-file';
 import { dumpTable } from '../helpers/table-dump';
 import { MemoryStore } from '../helpers/writer';
 
@@ -238,8 +239,16 @@ describe('backfill from S3 (s3rver, real records in the CloudTrail layout)', () 
       const { eventSource: _s, ...noSource } = ec2Call('StopInstances');
       await s3.put(SINGLE, broken, logFile([noSource, ec2Call('StartInstances')]));
       const total = single.files.length + 1;
-      const text = await cli(['backfill', `s3://${SINGLE}`], { env });
+      let atSummary: ReturnType<typeof keyIndexState> | undefined;
+      const text = await cli(['backfill', `s3://${SINGLE}`], {
+        env,
+        onOut: () => {
+          atSummary ??= keyIndexState(db);
+        },
+      });
       expect(text.code).toBe(1); // a rejected record: exit 1, as ingest
+      // printed once the new store is complete: its key index built (another process sees it)
+      expect(atSummary).toEqual({ deferred: false, indexes: ['items_key'], miscounted: 0 });
       expect(text.out).toMatch(
         new RegExp(
           `^Backfilled s3://${SINGLE}/ into the local store .* in \\d+\\.\\ds\\n  files:   ${total} log file\\(s\\) found with \\d+ list call\\(s\\); ${total} processed \\(0 failed\\), 0 already done\\n  records: \\d+ read, \\d+ events indexed`,

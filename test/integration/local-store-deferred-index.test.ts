@@ -14,9 +14,10 @@ import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import type { StringSetAddition } from '../../lambda/core/store-port';
 import { sortableTime } from '../../lambda/core/time';
 import { writeDeliveryFile } from '../bench/generate';
+import { cli } from '../helpers/cli';
 import { FIXTURES } from '../helpers/corpus';
 import { seededRandom } from '../helpers/random';
-import { dumpStore, readStoreFile } from '../helpers/store-file';
+import { dumpStore, keyIndexState as indexState, readStoreFile } from '../helpers/store-file';
 
 /**
  * The key index of a new store, built at the end of its first bulk run (bin/cli/local-store/
@@ -42,29 +43,6 @@ function eventItems(n: number, partitions: readonly string[], version: number): 
     expiresAt: NOW_S + 86_400,
   };
   return partitions.map((pk) => ({ pk, sk, kind: 'instance', ...summary }) as TableItem);
-}
-
-/** What the file says of its key index, read as another process would. */
-function indexState(dir: string): { deferred: boolean; indexes: string[]; miscounted: number } {
-  return readStoreFile(dir, (db) => ({
-    deferred: db.prepare("SELECT 1 AS yes FROM meta WHERE key = 'deferred_index'").get() !== undefined,
-    indexes: (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").all() as {
-        name: string;
-      }[]
-    )
-      .map((r) => r.name)
-      .filter((name) => !name.startsWith('sqlite_')),
-    miscounted: (
-      db
-        .prepare(
-          `SELECT count(*) AS n FROM bodies b LEFT JOIN
-            (SELECT body, count(*) AS c FROM entries WHERE body IS NOT NULL GROUP BY body) r ON r.body = b.id
-          WHERE b.refs != coalesce(r.c, 0) OR b.refs <= 0`,
-        )
-        .get() as { n: number }
-    ).n,
-  }));
 }
 
 /** The items without the time a finding was made (a finding item's `detectedAt`: the run's clock). */
@@ -232,6 +210,35 @@ describe('the key index of a new store, built at the end of its first bulk run',
     expect(withoutDetectionTimes(items)).toEqual(withoutDetectionTimes(dumpStore(rowByRow.dir)));
     expect(indexState(deferred.dir)).toEqual({ deferred: false, indexes: ['items_key'], miscounted: 0 });
   }, 120_000);
+
+  it('the ingest command prints its summary once the new store is complete: its key index built, every write committed', async () => {
+    const db = join(root, 'cli-ingest');
+    let atSummary: { state: ReturnType<typeof indexState>; markers: number } | undefined;
+    const r = await cli(['ingest', join(FIXTURES, 'cloudtrail', 'stratus'), '--json', '--db', db], {
+      onOut: () => {
+        atSummary ??= {
+          state: indexState(db),
+          markers: readStoreFile(
+            db,
+            (sqlite) =>
+              (
+                sqlite.prepare("SELECT count(*) AS n FROM items WHERE pk LIKE 'FILES#%'").get() as {
+                  n: number;
+                }
+              ).n,
+          ),
+        };
+      },
+    });
+    expect(r.code).toBe(0);
+    const [summary] = r.json();
+    expect(summary?.files).toBeGreaterThan(1);
+    // another process sees, as the summary is printed, the index built and a marker for every file
+    expect(atSummary).toEqual({
+      state: { deferred: false, indexes: ['items_key'], miscounted: 0 },
+      markers: summary?.files,
+    });
+  });
 
   /** A bulk run that wrote and committed, and stopped before its close (killed). */
   function stoppedRun(dir: string): void {

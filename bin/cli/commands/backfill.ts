@@ -19,7 +19,7 @@ import {
 import { clean, jsonLine } from '../output';
 import { Progress, rate } from '../progress';
 import { addSettingsOptions, type SettingsFlags, settingsFromFlags } from '../settings-options';
-import { openStore } from '../store';
+import { closingOnce, openStore } from '../store';
 import { conflictsAndBudget, fileMessages, findingsLine, inputFailed, type Totals } from '../summary';
 
 const BACKFILL_CONCURRENCY = 8;
@@ -136,10 +136,12 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io, interrupt:
   const opened =
     flags.queue && flags.table === undefined
       ? undefined
-      : await openStore(selection, io.env, {
-          bulkWrites: true,
-          say: (line) => io.err(clean(line)),
-        });
+      : closingOnce(
+          await openStore(selection, io.env, {
+            bulkWrites: true,
+            say: (line) => io.err(clean(line)),
+          }),
+        );
   try {
     if (opened && flags.createTable && !opened.local) await opened.store.createTableIfMissing();
     const queue = flags.queue
@@ -169,6 +171,8 @@ async function runBackfill(url: string, flags: BackfillFlags, io: Io, interrupt:
         onFile: (source, stats) => progress.report(fileMessages(source, stats)),
       }),
     );
+    // everything stored (the last commit; a new store's key index) before the summary and its time
+    await opened?.close();
     const where = queue ? `the queue ${flags.queue}` : `the ${opened?.description}`;
     return printSummary(io, result, {
       source: `s3://${bucket}/${filter.prefix}`,

@@ -111,6 +111,8 @@ async function runIngest(paths: string[], flags: IngestFlags, io: Io, interrupt:
         onAlreadyDone: () => progress.update(++done, { records, indexed }),
       }),
     );
+    // everything stored (the last commit; a new store's key index) before the summary and its time
+    await opened.close();
 
     // last on stderr, where they are seen (after the messages on files)
     for (const w of discoveryWarnings(discovery)) io.err(clean(w));
