@@ -28,7 +28,7 @@ function result(code: number, out: string, err: string): CliResult {
 /** Runs the CLI in-process (same code as the binary), capturing its output. */
 export async function cli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; now?: number; onOut?: (line: string) => void } = {},
+  options: Parameters<typeof recordingIo>[0] = {},
 ): Promise<CliResult> {
   const { io, out, err } = recordingIo(options);
   const code = await main(args, io);
