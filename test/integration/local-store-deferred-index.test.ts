@@ -240,6 +240,28 @@ describe('the key index of a new store, built at the end of its first bulk run',
     });
   });
 
+  it.each([
+    ['says so first for a store of many rows', 3, true],
+    ['says nothing for a small one', 1_000_000, false],
+  ])('the close of a first bulk run builds the index: %s', (_case, from, says) => {
+    const dir = join(root, `announce-${from}`);
+    mkdirSync(dir, { recursive: true });
+    const said: string[] = [];
+    const db = ItemsDb.open(join(dir, STORE_FILE), dir, (line) => said.push(line));
+    db.announceIndexFrom = from;
+    const batches = new Batches(db, 60_000, true);
+    for (const outcome of batches.run([
+      { kind: 'write', rows: encodeItems(eventItems(1, [...DEFERRED, ...KEPT_PARTITIONS], 1), dir) },
+    ]))
+      expect(outcome.ok).toBe(true);
+    batches.close();
+    db.db.close();
+    expect(said).toEqual(
+      says ? [`trailwatch: ${dir}: building the index of the new store (about 5 items)…`] : [],
+    );
+    expect(indexState(dir)).toEqual({ deferred: false, indexes: ['items_key'], miscounted: 0 });
+  });
+
   /** A bulk run that wrote and committed, and stopped before its close (killed). */
   function stoppedRun(dir: string): void {
     mkdirSync(dir, { recursive: true });
