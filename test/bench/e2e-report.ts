@@ -1,3 +1,4 @@
+import { availableParallelism, cpus } from 'node:os';
 import type { GrepPeer, Peer } from './e2e-peers';
 import type { Files, Run } from './e2e-run';
 import { MB, median, report, round } from './measure-common';
@@ -49,6 +50,9 @@ function detailsOf(m: EndToEnd): Record<string, unknown> {
   const { whole, duck, grep } = m;
   return {
     uncompressedMB: round(mb),
+    // the ratio to DuckDB's load depends on the machine (docs/performance.md, "The same bench on
+    // another machine kind"): which one measured it
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() },
     files: m.files.files.length,
     records: m.files.records,
     extractionOnly: { ...processFigures(m.extract, mb), ...JSON.parse(m.extract.stdout) },
