@@ -187,7 +187,7 @@ export class SetAdditions {
 }
 
 /** @throws StoreWriteError for an attribute name that cannot be a JSON path key */
-export function checkAttribute(a: StringSetAddition, source: string): void {
+function checkAttribute(a: StringSetAddition, source: string): void {
   if (/["\\]/.test(a.attribute))
     throw new StoreWriteError(
       `cannot add to the attribute ${JSON.stringify(a.attribute)}: its name has a quote or a backslash`,
